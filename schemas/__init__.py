@@ -1,0 +1,1 @@
+"""Telltale's contracts: events, evaluations, storage DDL and the store client."""

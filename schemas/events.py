@@ -1,0 +1,212 @@
+"""The v1 event contracts: one InferenceEvent per LLM call, one FeedbackEvent per piece of feedback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from schemas import limits
+
+SCHEMA_VERSION = 1
+
+ShortStr = Annotated[str, StringConstraints(max_length=limits.MAX_LABEL_CHARS)]
+Text = Annotated[str, StringConstraints(max_length=limits.MAX_TEXT_CHARS)]
+AttributeValue = (
+    Annotated[str, StringConstraints(max_length=limits.MAX_ATTRIBUTE_VALUE_CHARS)] | int | float | bool | None
+)
+Attributes = Annotated[dict[ShortStr, AttributeValue], Field(max_length=limits.MAX_ATTRIBUTES)]
+Tags = Annotated[list[ShortStr], Field(max_length=limits.MAX_TAGS)]
+
+
+class _Contract(BaseModel):
+    """Shared config: unknown fields are refused so a typo never silently drops data."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+
+
+def _check_schema_version(value: Any) -> Any:
+    """Refuse events from a newer contract with a message that says which versions this server reads."""
+    if value != SCHEMA_VERSION:
+        raise ValueError(f"unsupported schema_version {value!r}: this server accepts {SCHEMA_VERSION}")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    """Read naive timestamps as UTC and refuse clocks that run far ahead."""
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value > datetime.now(UTC) + timedelta(hours=limits.MAX_CLOCK_SKEW_HOURS):
+        raise ValueError(f"ts lies more than {limits.MAX_CLOCK_SKEW_HOURS} h in the future")
+    return value
+
+
+class ChatMessage(BaseModel):
+    """One chat message; extra keys (tool_calls, tool_call_id, ...) are kept as sent."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    role: ShortStr = Field(description="system, user, assistant, tool, ...")
+    content: Text | list[dict[str, Any]] | None = Field(
+        default=None, description="Text, or OpenAI-style content parts ({type, text, ...})."
+    )
+    name: ShortStr | None = None
+
+    def text(self) -> str:
+        """The message's readable text, with content parts joined."""
+        if isinstance(self.content, list):
+            return "\n".join(str(part.get("text", "")) for part in self.content if part.get("text"))
+        return self.content or ""
+
+
+class Context(_Contract):
+    """A retrieved passage; a plain string is read as its `text`."""
+
+    id: ShortStr | None = None
+    text: Annotated[str, StringConstraints(max_length=limits.MAX_CONTEXT_CHARS)]
+    source: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    score: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+
+class Usage(_Contract):
+    """Token counts and cost in USD; OpenAI's prompt/completion names are accepted too."""
+
+    input_tokens: NonNegativeInt | None = Field(
+        default=None, validation_alias=AliasChoices("input_tokens", "prompt_tokens")
+    )
+    output_tokens: NonNegativeInt | None = Field(
+        default=None, validation_alias=AliasChoices("output_tokens", "completion_tokens")
+    )
+    total_tokens: NonNegativeInt | None = None
+    cost: NonNegativeFloat | None = Field(default=None, description="Cost of the call in USD, if known.")
+
+    @model_validator(mode="after")
+    def _total(self) -> Usage:
+        if self.total_tokens is None and (self.input_tokens is not None or self.output_tokens is not None):
+            object.__setattr__(self, "total_tokens", (self.input_tokens or 0) + (self.output_tokens or 0))
+        return self
+
+
+class InferenceEvent(_Contract):
+    """One LLM call as the application saw it. `event_id` is the idempotency key."""
+
+    schema_version: Annotated[int, Field(description="Contract version; 1.")] = SCHEMA_VERSION
+    event_id: UUID = Field(description="Made by the client; re-sending the same id is a no-op.")
+    ts: datetime = Field(description="When the call started (UTC if no offset is given).")
+    trace_id: ShortStr | None = Field(default=None, description="OpenTelemetry trace id, if any.")
+    span_id: ShortStr | None = None
+    parent_span_id: ShortStr | None = None
+    app: ShortStr | None = None
+    route: ShortStr | None = Field(default=None, description="The app's feature or endpoint.")
+    environment: ShortStr | None = Field(default=None, description="e.g. production, staging.")
+    model: ShortStr
+    provider: ShortStr | None = None
+    prompt_version: ShortStr | None = None
+    input: Text | Annotated[list[ChatMessage], Field(max_length=limits.MAX_MESSAGES)]
+    output: Text | None = None
+    contexts: Annotated[list[Context], Field(max_length=limits.MAX_CONTEXTS)] = Field(
+        default_factory=list, description="Retrieved passages the answer should be grounded in."
+    )
+    usage: Usage | None = None
+    latency_ms: Annotated[float, Field(ge=0, le=86_400_000)] | None = None
+    status: Literal["ok", "error"] = "ok"
+    error: Text | None = None
+    user_id: ShortStr | None = None
+    session_id: ShortStr | None = None
+    tags: Tags = Field(default_factory=list)
+    attributes: Attributes = Field(default_factory=dict)
+
+    _version = field_validator("schema_version", mode="before")(_check_schema_version)
+    _ts = field_validator("ts")(_utc)
+
+    def input_text(self) -> str:
+        """The input as one text: the messages' contents joined, or the input string."""
+        if isinstance(self.input, str):
+            return self.input
+        return "\n".join(message.text() for message in self.input)
+
+
+FeedbackKind = Literal["thumbs", "rating", "correction", "comment", "flag"]
+RATING_MIN, RATING_MAX = 1, 5
+_THUMBS = {"up": True, "down": False, "1": True, "0": False, "-1": False}
+
+
+class FeedbackEvent(_Contract):
+    """A user's, annotator's or system's judgement of one inference (by id, or by trace)."""
+
+    schema_version: Annotated[int, Field(description="Contract version; 1.")] = SCHEMA_VERSION
+    event_id: UUID = Field(description="Made by the client; re-sending the same id is a no-op.")
+    inference_id: UUID | None = Field(default=None, description="The InferenceEvent judged.")
+    trace_id: ShortStr | None = Field(default=None, description="Or the trace it belongs to.")
+    ts: datetime
+    kind: FeedbackKind
+    value: bool | float | ShortStr | None = Field(
+        default=None, description="thumbs: true/false or 'up'/'down'; rating: 1-5; others: optional."
+    )
+    correction: Text | None = Field(default=None, description="The answer the user wanted.")
+    comment: Text | None = None
+    source: Literal["user", "annotator", "system"] = "user"
+    user_id: ShortStr | None = None
+    tags: Tags = Field(default_factory=list)
+    attributes: Attributes = Field(default_factory=dict)
+
+    _version = field_validator("schema_version", mode="before")(_check_schema_version)
+    _ts = field_validator("ts")(_utc)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeedbackEvent:
+        if self.inference_id is None and not self.trace_id:
+            raise ValueError("one of inference_id or trace_id is required")
+        if self.kind == "thumbs":
+            object.__setattr__(self, "value", _thumb(self.value))
+        elif self.kind == "rating":
+            if isinstance(self.value, bool) or not isinstance(self.value, int | float):
+                raise ValueError(f"a rating needs a numeric value from {RATING_MIN} to {RATING_MAX}")
+            if not RATING_MIN <= self.value <= RATING_MAX:
+                raise ValueError(f"rating {self.value} is outside {RATING_MIN}..{RATING_MAX}")
+        elif self.kind == "correction" and not self.correction:
+            raise ValueError("a correction needs the `correction` text")
+        elif self.kind == "comment" and not self.comment:
+            raise ValueError("a comment needs the `comment` text")
+        return self
+
+    def score(self) -> float | None:
+        """Feedback on a 0..1 scale where it has one: thumbs up 1, down 0; ratings rescaled."""
+        if self.kind == "thumbs":
+            return 1.0 if self.value else 0.0
+        if self.kind == "rating":
+            return (float(self.value) - RATING_MIN) / (RATING_MAX - RATING_MIN)  # type: ignore[arg-type]
+        return None
+
+    def is_negative(self) -> bool:
+        """Thumbs down, a rating of 2 or less, a flag or a correction all say the answer was wrong."""
+        if self.kind in ("flag", "correction"):
+            return True
+        score = self.score()
+        return score is not None and score <= 0.25
+
+
+def _thumb(value: Any) -> bool:
+    """Normalise the thumbs spellings SDKs use (bool, up/down, 1/0/-1) to a bool."""
+    if isinstance(value, bool):
+        return value
+    key = str(int(value)) if isinstance(value, int | float) and float(value).is_integer() else str(value).lower()
+    if key not in _THUMBS:
+        raise ValueError("thumbs value must be true/false, 'up'/'down' or 1/0/-1")
+    return _THUMBS[key]

@@ -1,0 +1,165 @@
+"""Mapping between the event contracts and the rows of their ClickHouse tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from schemas.evaluation import Evaluation
+from schemas.events import FeedbackEvent, InferenceEvent
+
+
+def _time(value: datetime) -> str:
+    """ClickHouse's DateTime64 text form, always UTC."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def inference_row(project_id: str, event: InferenceEvent, received_at: datetime) -> dict[str, Any]:
+    """One inference_events row; the input keeps its messages as JSON beside their plain text."""
+    usage = event.usage
+    return {
+        "project_id": project_id,
+        "event_id": str(event.event_id),
+        "ts": _time(event.ts),
+        "received_at": _time(received_at),
+        "schema_version": event.schema_version,
+        "trace_id": event.trace_id or "",
+        "span_id": event.span_id or "",
+        "parent_span_id": event.parent_span_id or "",
+        "app": event.app or "",
+        "route": event.route or "",
+        "environment": event.environment or "",
+        "model": event.model,
+        "provider": event.provider or "",
+        "prompt_version": event.prompt_version or "",
+        "input_text": event.input_text(),
+        "input_messages": ""
+        if isinstance(event.input, str)
+        else _json([message.model_dump(mode="json", exclude_none=True) for message in event.input]),
+        "output": event.output,
+        "contexts": _json([context.model_dump(mode="json", exclude_none=True) for context in event.contexts]),
+        "context_count": len(event.contexts),
+        "input_tokens": usage.input_tokens if usage else None,
+        "output_tokens": usage.output_tokens if usage else None,
+        "total_tokens": usage.total_tokens if usage else None,
+        "cost": usage.cost if usage else None,
+        "latency_ms": event.latency_ms,
+        "status": event.status,
+        "error": event.error,
+        "user_id": event.user_id or "",
+        "session_id": event.session_id or "",
+        "tags": list(event.tags),
+        "attributes": _json(event.attributes),
+    }
+
+
+def inference_event(row: dict[str, Any]) -> InferenceEvent:
+    """Rebuild the event from its stored row (the inverse of `inference_row`)."""
+    usage = {key: row[key] for key in ("input_tokens", "output_tokens", "total_tokens", "cost") if row[key] is not None}
+    return InferenceEvent.model_validate(
+        {
+            **{key: row[key] or None for key in _OPTIONAL_LABELS},
+            "schema_version": row["schema_version"],
+            "event_id": row["event_id"],
+            "ts": row["ts"],
+            "model": row["model"],
+            "input": orjson.loads(row["input_messages"]) if row["input_messages"] else row["input_text"],
+            "output": row["output"],
+            "contexts": orjson.loads(row["contexts"]),
+            "usage": usage or None,
+            "latency_ms": row["latency_ms"],
+            "status": row["status"],
+            "error": row["error"],
+            "tags": list(row["tags"]),
+            "attributes": orjson.loads(row["attributes"]),
+        }
+    )
+
+
+_OPTIONAL_LABELS = (
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "app",
+    "route",
+    "environment",
+    "provider",
+    "prompt_version",
+    "user_id",
+    "session_id",
+)
+
+
+def feedback_row(project_id: str, event: FeedbackEvent, received_at: datetime) -> dict[str, Any]:
+    """One feedback_events row, with the normalised score and negative flag stored beside the raw value."""
+    return {
+        "project_id": project_id,
+        "event_id": str(event.event_id),
+        "inference_id": str(event.inference_id) if event.inference_id else None,
+        "trace_id": event.trace_id or "",
+        "ts": _time(event.ts),
+        "received_at": _time(received_at),
+        "schema_version": event.schema_version,
+        "kind": event.kind,
+        "value": _json(event.value),
+        "score": event.score(),
+        "negative": int(event.is_negative()),
+        "correction": event.correction,
+        "comment": event.comment,
+        "source": event.source,
+        "user_id": event.user_id or "",
+        "tags": list(event.tags),
+        "attributes": _json(event.attributes),
+    }
+
+
+def evaluation_row(project_id: str, event: InferenceEvent, evaluation: Evaluation, now: datetime) -> dict[str, Any]:
+    """One evaluations row, carrying the event's time and dimensions so metrics need no join."""
+    return {
+        "project_id": project_id,
+        "event_id": str(evaluation.event_id),
+        "ts": _time(event.ts),
+        "evaluator": evaluation.evaluator,
+        "evaluator_version": evaluation.evaluator_version,
+        "metric": evaluation.metric,
+        "value": evaluation.value,
+        "label": evaluation.label or "",
+        "details": _json(evaluation.details),
+        "model": event.model,
+        "route": event.route or "",
+        "prompt_version": event.prompt_version or "",
+        "environment": event.environment or "",
+        "created_at": _time(now),
+    }
+
+
+def to_json_lines(rows: list[dict[str, Any]]) -> bytes:
+    """Rows as JSONEachRow input."""
+    return b"\n".join(orjson.dumps(row) for row in rows)
+
+
+def feedback_event(row: dict[str, Any]) -> FeedbackEvent:
+    """Rebuild a feedback event from its stored row (the inverse of `feedback_row`)."""
+    return FeedbackEvent.model_validate(
+        {
+            "schema_version": row["schema_version"],
+            "event_id": row["event_id"],
+            "inference_id": row["inference_id"],
+            "trace_id": row["trace_id"] or None,
+            "ts": row["ts"],
+            "kind": row["kind"],
+            "value": orjson.loads(row["value"]),
+            "correction": row["correction"],
+            "comment": row["comment"],
+            "source": row["source"],
+            "user_id": row["user_id"] or None,
+            "tags": list(row["tags"]),
+            "attributes": orjson.loads(row["attributes"]),
+        }
+    )

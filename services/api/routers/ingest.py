@@ -1,0 +1,70 @@
+"""POST /v1/inference and /v1/feedback: batches of events as a JSON array or NDJSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+
+from schemas import limits
+from services.api.dependencies import require, runtime
+from services.auth.keys import ApiKey
+from services.ingest.body import read_body
+from services.ingest.errors import IngestError
+from services.ingest.log import Kind
+from services.ingest.service import IngestResult
+from services.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": IngestResult, "description": "Every item accepted or a duplicate."},
+    207: {"model": IngestResult, "description": "Some items rejected (kept as dead letters); the rest stored."},
+    401: {"description": "Missing or invalid API key."},
+    403: {"description": "The key lacks the ingest scope."},
+    413: {"description": f"Body over {limits.MAX_BODY_BYTES} bytes or over {limits.MAX_BATCH_ITEMS} events."},
+    422: {"model": IngestResult, "description": "Every item rejected (kept as dead letters)."},
+}
+
+
+def _body_doc(schema: str) -> dict[str, Any]:
+    """The OpenAPI request body: the route reads the raw body itself to keep the bytes of bad items."""
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"oneOf": [{"type": "array", "items": ref}, ref]}},
+                "application/x-ndjson": {"schema": {"type": "string", "description": f"One {schema} per line."}},
+            },
+        }
+    }
+
+
+@router.post("/inference", responses=_RESPONSES, openapi_extra=_body_doc("InferenceEvent"))
+async def ingest_inference(
+    request: Request, key: Annotated[ApiKey, Depends(require("ingest"))], rt: Annotated[Runtime, Depends(runtime)]
+) -> Response:
+    """Store a batch of inference events; answered after the accepted ones are durable."""
+    return await _ingest(request, key, rt, "inference")
+
+
+@router.post("/feedback", responses=_RESPONSES, openapi_extra=_body_doc("FeedbackEvent"))
+async def ingest_feedback(
+    request: Request, key: Annotated[ApiKey, Depends(require("ingest"))], rt: Annotated[Runtime, Depends(runtime)]
+) -> Response:
+    """Store a batch of feedback events; answered after the accepted ones are durable."""
+    return await _ingest(request, key, rt, "feedback")
+
+
+async def _ingest(request: Request, key: ApiKey, rt: Runtime, kind: Kind) -> Response:
+    headers = request.headers
+    try:
+        body = await read_body(
+            request.stream(), headers.get("content-length"), headers.get("content-encoding"), rt.settings.max_body_bytes
+        )
+        result = await rt.ingest.ingest(key.project_id, kind, body, headers.get("content-type"))
+    except IngestError as error:
+        raise HTTPException(error.status, error.message) from None
+    status = 200 if not result.rejected else 422 if result.rejected == len(result.items) else 207
+    return Response(result.model_dump_json(), status_code=status, media_type="application/json")

@@ -1,0 +1,49 @@
+"""GET /v1/inference/{event_id} and /v1/metrics/summary: the stored traffic, read back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+
+from services.api.dependencies import require, runtime
+from services.auth.keys import ApiKey
+from services.events.detail import EventDetail, event_detail
+from services.metrics.summary import GroupBy, Summary, summarize
+from services.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["read"])
+Reader = Annotated[ApiKey, Depends(require("read"))]
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+@router.get("/inference/{event_id}", response_model=EventDetail)
+async def get_inference(event_id: UUID, key: Reader, rt: Rt) -> EventDetail:
+    """One event of the key's project with its feedback and evaluations."""
+    detail = await run_in_threadpool(event_detail, rt.store, key.project_id, event_id)
+    if detail is None:
+        raise HTTPException(404, f"no inference event {event_id} in this project")
+    return detail
+
+
+@router.get("/metrics/summary", response_model=Summary)
+async def metrics_summary(
+    key: Reader,
+    rt: Rt,
+    start: Annotated[datetime | None, Query(alias="from", description="Start (inclusive); default: 24 h ago.")] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
+    group_by: GroupBy | None = None,
+) -> Summary:
+    """Volume, error rate, latency p50/p95/p99, tokens, cost and feedback, optionally per group."""
+    end = _utc(end) if end else datetime.now(UTC)
+    start = _utc(start) if start else end - timedelta(hours=24)
+    if start >= end:
+        raise HTTPException(422, "`from` must be before `to`")
+    return await run_in_threadpool(summarize, rt.store, key.project_id, start, end, group_by)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,148 @@
+"""What each `telltale` sub-command does; argument parsing stays in main.py."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import uvicorn
+
+from schemas.migrate import migrate as apply_migrations
+from schemas.settings import Settings
+from schemas.store import Store
+from services.api.app import create_app
+from services.auth.keys import KeyRing
+from services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
+from services.demo.generator import DemoTraffic
+from services.demo.sender import DemoSender
+from services.runtime import open_local
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Environment settings, with command-line flags taking precedence."""
+    overrides: dict[str, Any] = {}
+    for name in ("host", "port", "data_dir"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return Settings(**overrides)
+
+
+def up(args: argparse.Namespace) -> int:
+    """Local mode in one process: migrate, bootstrap on first start, serve, evaluate (and maybe demo)."""
+    settings = settings_from(args)
+    rt = open_local(settings)
+    first = bootstrap(rt.store, rt.keys, settings)
+    url = f"http://{settings.host}:{settings.port}"
+    if first is not None:
+        _print_first_start(first, url)
+    if args.demo:
+        key = first.ingest_key if first else _demo_key(rt.keys, rt.store)
+        threading.Thread(target=_demo_in_background, args=(url, key, args.demo_events), daemon=True).start()
+    print(f"Telltale local mode on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
+    try:
+        uvicorn.run(create_app(rt), host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        rt.close()
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    store = Store(settings.store_url())
+    applied = apply_migrations(store)
+    print(
+        f"applied {len(applied)} migration(s): {[f'{m.version}_{m.name}' for m in applied]}"
+        if applied
+        else "store is up to date"
+    )
+    store.close()
+    return 0
+
+
+def keys_create(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    store = Store(settings.store_url())
+    apply_migrations(store)
+    if not project_exists(store, args.project):
+        create_project(store, args.project)
+    scopes = tuple(scope.strip() for scope in args.scopes.split(",") if scope.strip())
+    key, api_key = KeyRing(store).create(args.project, scopes, args.name)  # type: ignore[arg-type]
+    print(f"{key}\n(project {api_key.project_id}, scopes {','.join(api_key.scopes)}; shown once, store it now)")
+    store.close()
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Backfill `--events` over the last `--hours`, then optionally keep sending live at `--rate`."""
+    sender = DemoSender(args.url, args.key)
+    traffic = DemoTraffic(seed=args.seed)
+    end = datetime.now(UTC)
+    report = sender.send(traffic.calls(args.events, end - timedelta(hours=args.hours), end))
+    print(f"sent {report.inference} inference and {report.feedback} feedback events ({report.rejected} rejected)")
+    if args.rate > 0:
+        _live(sender, args.rate, args.seed + 1)
+    sender.close()
+    return 0
+
+
+def _live(sender: DemoSender, rate: float, seed: int) -> None:
+    """Send about `rate` events per second, stamped now, until interrupted."""
+    traffic = DemoTraffic(seed=seed)
+    while True:
+        now = datetime.now(UTC)
+        count = max(1, round(rate * 5))
+        sender.send(traffic.calls(count, now - timedelta(seconds=5), now))
+        traffic.seed += 1
+        time.sleep(5)
+
+
+def _demo_in_background(url: str, key: str, events: int) -> None:
+    """`up --demo`: wait until the server is ready, backfill an hour, then a gentle live trickle."""
+    for _ in range(120):
+        try:
+            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    sender = DemoSender(url, key)
+    end = datetime.now(UTC)
+    report = sender.send(DemoTraffic(seed=7).calls(events, end - timedelta(hours=1), end))
+    print(
+        f"demo: sent {report.inference} inference and {report.feedback} feedback events; now 2 events/s live",
+        flush=True,
+    )
+    _live(sender, 2.0, 8)
+
+
+def _demo_key(keys: KeyRing, store: Store) -> str:
+    """A short-lived ingest key for the demo on later starts, since stored keys cannot be read back."""
+    project = store.rows("SELECT project_id FROM projects FINAL WHERE deleted = 0 ORDER BY created_at LIMIT 1")
+    expires = datetime.now(UTC) + timedelta(days=1)
+    key, _ = keys.create(project[0]["project_id"], ("ingest",), "demo (expires in 1 day)", expires_at=expires)
+    return key
+
+
+def _print_first_start(first: Bootstrap, url: str) -> None:
+    print(
+        "\n".join(
+            [
+                "",
+                f"  First start: created project '{first.project_id}'. These keys are shown once; store them now.",
+                f"    ingest key: {first.ingest_key}",
+                f"    admin key:  {first.admin_key}",
+                "",
+                f'  Send an event:  curl -H "Authorization: Bearer {first.ingest_key}" {url}/v1/inference \\',
+                '                   -d \'[{"event_id": "'
+                + "3f0c1b9e-5b7a-4e8e-9d1e-2a7c4b1f6d10"
+                + '", "ts": "2026-01-01T00:00:00Z", "model": "gpt-4o-mini", "input": "hi", "output": "hello"}]\'',
+                "",
+            ]
+        ),
+        flush=True,
+    )

@@ -1,0 +1,67 @@
+"""`telltale`: run local mode, migrate the store, create keys, send demo traffic."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from services.cli import commands
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line, one sub-command per job."""
+    cli = argparse.ArgumentParser(prog="telltale", description="Production monitoring and feedback for LLM apps.")
+    sub = cli.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run local mode: API, ingest and evaluation in one process")
+    up.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    up.add_argument("--port", type=int, help="port to listen on (default 8600)")
+    up.add_argument("--data-dir", type=Path, help="where data lives (default ./.telltale)")
+    up.add_argument("--demo", action="store_true", help="also send demo traffic: an hour of history, then live")
+    up.add_argument("--demo-events", type=int, default=3000, help="history events sent by --demo (default 3000)")
+    up.set_defaults(run=commands.up)
+
+    migrate = sub.add_parser("migrate", help="apply pending storage migrations (safe to run twice)")
+    migrate.add_argument("--data-dir", type=Path)
+    migrate.set_defaults(run=commands.migrate)
+
+    demo = sub.add_parser("demo", help="send realistic RAG traffic with failures to a running server")
+    demo.add_argument("--url", default="http://127.0.0.1:8600")
+    demo.add_argument("--key", required=True, help="an API key with the ingest scope")
+    demo.add_argument("--events", type=int, default=1000, help="events spread over the last --hours (default 1000)")
+    demo.add_argument("--hours", type=float, default=1.0)
+    demo.add_argument("--rate", type=float, default=0.0, help="then keep sending this many events/s (default: stop)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(run=commands.demo)
+
+    keys = sub.add_parser("keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print it once")
+    create.add_argument("--project", default="default")
+    create.add_argument("--scopes", default="ingest", help="comma-separated: ingest, read, admin")
+    create.add_argument("--name", default="cli")
+    create.add_argument("--data-dir", type=Path)
+    create.set_defaults(run=commands.keys_create)
+    return cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return args.run(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        print(f"telltale: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Generates the demo's inference and feedback events: deterministic for a seed, with known failure rates."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.demo import corpus
+
+MODELS: tuple[tuple[str, str, float, float], ...] = (
+    ("gpt-4o-mini", "openai", 0.55, 900.0),
+    ("gpt-4o", "openai", 0.2, 1800.0),
+    ("claude-3-5-haiku-20241022", "anthropic", 0.15, 1200.0),
+    ("llama-3.1-8b-instruct", "together", 0.1, 600.0),
+)
+"""(model, provider, share of traffic, median latency in ms)."""
+
+PROMPT_VERSIONS = {
+    "support/answer": ("answer-v3", "answer-v4"),
+    "billing/explain": ("billing-v2",),
+    "search/summarize": ("summarize-v1",),
+    "chat/smalltalk": ("chat-v1",),
+}
+SYSTEM_PROMPT = "You are the Acme Cloud help assistant. Answer only from the provided passages."
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Share of calls with each failure; the rest are healthy, grounded answers."""
+
+    error: float = 0.03
+    slow: float = 0.03
+    ungrounded: float = 0.05
+    toxic: float = 0.02
+    pii: float = 0.02
+    injection: float = 0.02
+    feedback: float = 0.3
+
+
+@dataclass(frozen=True)
+class DemoCall:
+    """One generated call, its feedback, and what went wrong with it (for tests, never sent)."""
+
+    inference: dict[str, Any]
+    feedback: list[dict[str, Any]]
+    failure: str | None = None
+
+
+@dataclass
+class DemoTraffic:
+    """A seeded stream of calls spread over [start, end); `calls(n)` yields them in time order."""
+
+    seed: int = 7
+    rates: Rates = field(default_factory=Rates)
+
+    def calls(self, n: int, start: datetime | None = None, end: datetime | None = None) -> Iterator[DemoCall]:
+        rng = random.Random(self.seed)
+        end = end or datetime.now(UTC)
+        start = start or end - timedelta(hours=1)
+        span = (end - start).total_seconds()
+        for i in range(n):
+            ts = start + timedelta(seconds=span * (i + rng.random()) / n)
+            yield self._call(rng, ts)
+
+    def _call(self, rng: random.Random, ts: datetime) -> DemoCall:
+        model, provider, median_ms = _pick_model(rng)
+        failure = _pick_failure(rng, self.rates)
+        if failure != "injection" and rng.random() < 0.1:
+            route, question, answer = "chat/smalltalk", *rng.choice(corpus.SMALLTALK)
+            contexts: list[dict[str, Any]] = []
+        else:
+            fact = rng.choice(corpus.FACTS)
+            route, question = fact.route, rng.choice(fact.questions)
+            answer = fact.fabricated if failure == "ungrounded" else fact.answer
+            contexts = _contexts(rng, fact)
+        if failure == "injection":
+            question = rng.choice(corpus.INJECTIONS)
+            answer = "I can only help with questions about your Acme Cloud workspace."
+        elif failure == "toxic":
+            answer = rng.choice(corpus.TOXIC_OUTPUTS)
+        elif failure == "pii":
+            answer = rng.choice(corpus.PII_OUTPUTS)
+        latency = rng.lognormvariate(0, 0.35) * median_ms * (12 if failure == "slow" else 1)
+        input_tokens = _tokens(SYSTEM_PROMPT + question + " ".join(c["text"] for c in contexts))
+        output_tokens = _tokens(answer)
+        event: dict[str, Any] = {
+            "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "ts": ts.isoformat(),
+            "trace_id": f"{rng.getrandbits(128):032x}",
+            "span_id": f"{rng.getrandbits(64):016x}",
+            "app": "acme-help",
+            "route": route,
+            "environment": "production" if rng.random() < 0.9 else "staging",
+            "model": model,
+            "provider": provider,
+            "prompt_version": rng.choice(PROMPT_VERSIONS[route]),
+            "input": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}],
+            "output": answer,
+            "contexts": contexts,
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+            "latency_ms": round(latency, 1),
+            "user_id": f"user-{rng.randrange(400):03d}",
+            "session_id": f"session-{rng.randrange(3000):04d}",
+            "tags": ["demo"],
+        }
+        if failure == "error":
+            event.update(status="error", error=rng.choice(corpus.ERRORS), output=None, latency_ms=round(latency / 3, 1))
+            event["usage"] = {"input_tokens": input_tokens, "output_tokens": 0}
+        return DemoCall(event, _feedback(rng, event, failure, self.rates.feedback), failure)
+
+
+def _pick_model(rng: random.Random) -> tuple[str, str, float]:
+    roll, total = rng.random(), 0.0
+    for model, provider, share, median in MODELS:
+        total += share
+        if roll < total:
+            return model, provider, median
+    model, provider, _, median = MODELS[-1]
+    return model, provider, median
+
+
+def _pick_failure(rng: random.Random, rates: Rates) -> str | None:
+    roll, total = rng.random(), 0.0
+    for name in ("error", "slow", "ungrounded", "toxic", "pii", "injection"):
+        total += getattr(rates, name)
+        if roll < total:
+            return name
+    return None
+
+
+def _contexts(rng: random.Random, fact: corpus.Fact) -> list[dict[str, Any]]:
+    """The right passage and two distractors, in retrieval-score order, as a retriever returns them."""
+    passages = [(fact.id, fact.passage)] + [
+        (f"kb-misc-{corpus.DISTRACTORS.index(text)}", text) for text in rng.sample(corpus.DISTRACTORS, 2)
+    ]
+    scores = sorted((rng.uniform(0.55, 0.92) for _ in passages), reverse=True)
+    return [
+        {"id": pid, "text": text, "source": f"https://help.acme-cloud.example/{pid}", "score": round(score, 3)}
+        for (pid, text), score in zip(passages, scores, strict=True)
+    ]
+
+
+def _feedback(rng: random.Random, event: dict[str, Any], failure: str | None, rate: float) -> list[dict[str, Any]]:
+    """Users give feedback on some calls, far more often negative when something went wrong."""
+    if rng.random() >= (rate * 2 if failure else rate):
+        return []
+    base = {
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "inference_id": event["event_id"],
+        "ts": (datetime.fromisoformat(event["ts"]) + timedelta(seconds=rng.uniform(5, 120))).isoformat(),
+        "user_id": event["user_id"],
+        "tags": ["demo"],
+    }
+    bad = (failure is not None and rng.random() < 0.85) or (failure is None and rng.random() < 0.08)
+    if failure == "ungrounded" and rng.random() < 0.4:
+        return [{**base, "kind": "correction", "correction": "The help centre says otherwise; please check it."}]
+    if failure in ("toxic", "pii") and rng.random() < 0.5:
+        return [{**base, "kind": "flag", "comment": f"Reported as {failure}", "value": failure}]
+    if rng.random() < 0.7:
+        return [{**base, "kind": "thumbs", "value": "down" if bad else "up"}]
+    return [{**base, "kind": "rating", "value": rng.choice((1, 2)) if bad else rng.choice((4, 5))}]
+
+
+def _tokens(text: str) -> int:
+    """About 1.3 tokens per word, the usual ratio for English with BPE tokenizers."""
+    return max(1, round(len(text.split()) * 1.3))

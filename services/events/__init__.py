@@ -1,0 +1,1 @@
+"""Reading stored events back, with what was derived from them."""

@@ -1,0 +1,86 @@
+"""The event log the ingest appends to. Local mode's log is the raw tables in the embedded store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+
+from schemas.events import FeedbackEvent, InferenceEvent
+from schemas.rows import feedback_row, inference_row
+from schemas.store import Store
+from streams.deadletter import DeadLetter
+from streams.sink import Sink
+
+Kind = Literal["inference", "feedback"]
+Event = InferenceEvent | FeedbackEvent
+TABLES: dict[Kind, str] = {"inference": "inference_events", "feedback": "feedback_events"}
+
+
+class EventLog(Protocol):
+    """Where accepted events go; `append` returns only after they are durable."""
+
+    async def append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> list[bool]:
+        """Append the events; True for each one newly written, False for a duplicate of a known event_id."""
+        ...
+
+    async def dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep refused input with its reason."""
+        ...
+
+
+class StoreEventLog:
+    """Appends to the raw tables, one write at a time, so `received_at` orders the log for the runner."""
+
+    def __init__(self, store: Store, sink: Sink, on_inference: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.sink = sink
+        self.on_inference = on_inference
+        self._lock = asyncio.Lock()
+        self._last = self._latest_received_at()
+
+    async def append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> list[bool]:
+        async with self._lock:
+            written = await asyncio.to_thread(self._append, project_id, kind, events)
+        if kind == "inference" and any(written):
+            self.on_inference()
+        return written
+
+    async def dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        if letters:
+            await asyncio.to_thread(self.sink.dead_letters, letters)
+
+    def _append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> list[bool]:
+        known = self._known_ids(project_id, TABLES[kind], [str(event.event_id) for event in events])
+        fresh: list[bool] = []
+        for event in events:
+            event_id = str(event.event_id)
+            fresh.append(event_id not in known)
+            known.add(event_id)
+        received_at = self._next_received_at()
+        new = [event for event, is_new in zip(events, fresh, strict=True) if is_new]
+        if kind == "inference":
+            self.sink.inference([inference_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]
+        else:
+            self.sink.feedback([feedback_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]
+        return fresh
+
+    def _known_ids(self, project_id: str, table: str, event_ids: list[str]) -> set[str]:
+        """Which of these ids the project already stored (the bloom-filter index makes this cheap)."""
+        rows = self.store.rows(
+            f"SELECT toString(event_id) AS id FROM {table} WHERE project_id = {{p:String}} "
+            "AND event_id IN {ids:Array(UUID)}",
+            {"p": project_id, "ids": event_ids},
+        )
+        return {row["id"] for row in rows}
+
+    def _next_received_at(self) -> datetime:
+        """Wall-clock time, nudged forward if needed, so every write's offset is strictly after the last."""
+        now = datetime.now(UTC)
+        self._last = max(now, self._last + timedelta(microseconds=1))
+        return self._last
+
+    def _latest_received_at(self) -> datetime:
+        rows = self.store.rows("SELECT max(received_at) AS last FROM inference_events")
+        return rows[0]["last"].replace(tzinfo=UTC)

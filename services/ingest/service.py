@@ -1,0 +1,95 @@
+"""The ingest use case, free of HTTP: split, validate, append, dead-letter, and say what became of each item."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.events import FeedbackEvent, InferenceEvent
+from services.ingest.batch import split
+from services.ingest.errors import IngestError
+from services.ingest.log import EventLog, Kind
+from services.ingest.validate import Verdict, validate
+from streams.deadletter import DeadLetter
+
+CONTRACTS: dict[Kind, type[InferenceEvent] | type[FeedbackEvent]] = {
+    "inference": InferenceEvent,
+    "feedback": FeedbackEvent,
+}
+
+
+class ItemError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field; empty for the whole item.")
+    reason: str
+
+
+class ItemResult(BaseModel):
+    index: int = Field(description="Position of the item in the batch, from 0.")
+    event_id: str | None
+    status: Literal["accepted", "duplicate", "rejected"]
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class IngestResult(BaseModel):
+    """Per-item outcome of one batch; `duplicate` means this event_id was already stored and nothing changed."""
+
+    accepted: int
+    duplicates: int
+    rejected: int
+    items: list[ItemResult]
+
+
+class IngestService:
+    """Accepts what is valid, keeps what is not as dead letters, and loses nothing in between."""
+
+    def __init__(self, log: EventLog, max_batch_items: int) -> None:
+        self.log = log
+        self.max_batch_items = max_batch_items
+
+    async def ingest(self, project_id: str, kind: Kind, body: bytes, content_type: str | None) -> IngestResult:
+        """Ingest one batch; raises IngestError when the body as a whole is refused (after keeping it)."""
+        source = f"http:/v1/{kind}"
+        try:
+            items = split(body, content_type, self.max_batch_items)
+        except IngestError as error:
+            if error.keep_body:
+                await self.log.dead_letters([DeadLetter(project_id, source, kind, error.message, body)])
+            raise
+        verdicts = validate(items, CONTRACTS[kind])
+        valid = [verdict for verdict in verdicts if verdict.event is not None]
+        written = await self.log.append(project_id, kind, [verdict.event for verdict in valid]) if valid else []
+        fresh = {verdict.item.index: is_new for verdict, is_new in zip(valid, written, strict=True)}
+        await self.log.dead_letters(
+            [_dead_letter(project_id, source, kind, verdict) for verdict in verdicts if verdict.event is None]
+        )
+        results = [_result(verdict, fresh.get(verdict.item.index)) for verdict in verdicts]
+        return IngestResult(
+            accepted=sum(result.status == "accepted" for result in results),
+            duplicates=sum(result.status == "duplicate" for result in results),
+            rejected=sum(result.status == "rejected" for result in results),
+            items=results,
+        )
+
+
+def _result(verdict: Verdict, is_new: bool | None) -> ItemResult:
+    if verdict.event is None:
+        errors = [ItemError(field=error.field, reason=error.reason) for error in verdict.errors]
+        return ItemResult(index=verdict.item.index, event_id=verdict.event_id, status="rejected", errors=errors)
+    status = "accepted" if is_new else "duplicate"
+    return ItemResult(index=verdict.item.index, event_id=verdict.event_id, status=status)
+
+
+def _dead_letter(project_id: str, source: str, kind: Kind, verdict: Verdict) -> DeadLetter:
+    first = verdict.errors[0]
+    reason = f"{first.field}: {first.reason}" if first.field else first.reason
+    return DeadLetter(
+        project_id=project_id,
+        source=source,
+        kind=kind,
+        reason=reason,
+        raw=verdict.item.raw,
+        item_index=verdict.item.index,
+        event_id=verdict.event_id or "",
+        errors=verdict.errors,
+    )

@@ -1,0 +1,69 @@
+"""Validates each item against its contract and turns pydantic's errors into field paths and reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from schemas import limits
+from services.ingest.batch import RawItem
+from streams.deadletter import FieldError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Verdict(Generic[M]):
+    """An item's fate: the validated event, or the errors that refuse it."""
+
+    item: RawItem
+    event: M | None
+    errors: tuple[FieldError, ...] = ()
+
+    @property
+    def event_id(self) -> str | None:
+        """The event id as sent, when one can be read, so a rejected item can still be traced."""
+        if self.event is not None:
+            return str(self.event.event_id)  # type: ignore[attr-defined]
+        value = self.item.value
+        event_id = value.get("event_id") if isinstance(value, dict) else None
+        return event_id if isinstance(event_id, str) else None
+
+
+def validate(items: list[RawItem], model: type[M]) -> list[Verdict[M]]:
+    """One verdict per item, in order."""
+    return [_verdict(item, model) for item in items]
+
+
+def _verdict(item: RawItem, model: type[M]) -> Verdict[M]:
+    if item.error is not None:
+        return Verdict(item, None, (FieldError("", item.error),))
+    if len(item.raw) > limits.MAX_EVENT_BYTES:
+        reason = f"event is {len(item.raw)} bytes; the limit is {limits.MAX_EVENT_BYTES}"
+        return Verdict(item, None, (FieldError("", reason),))
+    if not isinstance(item.value, dict):
+        return Verdict(item, None, (FieldError("", "an event must be a JSON object"),))
+    try:
+        return Verdict(item, model.model_validate(item.value))
+    except ValidationError as error:
+        return Verdict(item, None, tuple(_field_errors(error)))
+
+
+def _field_errors(error: ValidationError) -> list[FieldError]:
+    """Pydantic's errors as `contexts.3.text: reason`, without its internal union-branch names."""
+    seen: dict[str, FieldError] = {}
+    for detail in error.errors(include_url=False):
+        path = ".".join(str(part) for part in detail["loc"] if not _is_branch_name(part))
+        reason = detail["msg"].removeprefix("Value error, ")
+        seen.setdefault(f"{path}|{reason}", FieldError(path, reason))
+    return list(seen.values())
+
+
+def _is_branch_name(part: Any) -> bool:
+    """Union branches appear in locations as type names like 'constrained-str' or 'list[ChatMessage]'."""
+    return isinstance(part, str) and ("[" in part or part in _BRANCH_NAMES)
+
+
+_BRANCH_NAMES = frozenset({"str", "int", "float", "bool", "none", "constrained-str", "ChatMessage", "Context", "Usage"})

@@ -1,0 +1,1 @@
+"""Metrics computed from the store for the API and the console."""

@@ -1,0 +1,1 @@
+"""The processing pipeline shared by both runners: evaluate, store, dead-letter."""

@@ -1,0 +1,1 @@
+"""Evaluators: one class each, scoring batches of inference events."""

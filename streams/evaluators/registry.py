@@ -1,0 +1,23 @@
+"""Which evaluators exist and how each is built from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from schemas.settings import Settings
+from streams.evaluators.base import Evaluator
+from streams.evaluators.prices import PriceTable
+from streams.evaluators.usage import UsageEvaluator
+
+FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
+    UsageEvaluator.name: lambda settings: UsageEvaluator(PriceTable.load(settings.prices_file)),
+}
+DEFAULT = (UsageEvaluator.name,)
+
+
+def build(settings: Settings, names: tuple[str, ...] = DEFAULT) -> list[Evaluator]:
+    """Instantiate the named evaluators once per process (models load here, not per event)."""
+    unknown = [name for name in names if name not in FACTORIES]
+    if unknown:
+        raise ValueError(f"unknown evaluator(s) {unknown}; known: {sorted(FACTORIES)}")
+    return [FACTORIES[name](settings) for name in names]

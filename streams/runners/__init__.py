@@ -1,0 +1,1 @@
+"""Runners: thin adapters that feed batches to the pipeline and commit progress after the store."""

@@ -1,0 +1,135 @@
+"""Local mode's runner: tails the raw inference table as its log, in the API's own process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from schemas.rows import inference_event
+from schemas.store import Store
+from streams.deadletter import DeadLetter
+from streams.pipeline import Pipeline, ProjectEvent
+from streams.sink import Sink
+
+log = logging.getLogger(__name__)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class LocalRunner:
+    """Reads events after its checkpoint, evaluates and stores them, then moves the checkpoint.
+
+    `received_at` is the log offset: the ingest gives every write a strictly later one, so events
+    after the checkpoint are exactly those not yet processed. A crash between the store and the
+    checkpoint re-evaluates at most one interval of events, and the evaluations table absorbs the repeat.
+    """
+
+    name = "local.evaluate"
+
+    def __init__(
+        self,
+        store: Store,
+        pipeline: Pipeline,
+        sink: Sink,
+        batch_size: int = 2000,
+        idle_poll_s: float = 1.0,
+        checkpoint_interval_s: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.sink = sink
+        self.batch_size = batch_size
+        self.idle_poll_s = idle_poll_s
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self.position = self._load_position()
+        self.processed = 0
+        self._saved_position = self.position
+        self._saved_at = time.monotonic()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Told by the ingest after a durable write, so new events are evaluated without waiting for a poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Process until `stop` is set; sleeps when caught up, wakes on new writes or every poll interval."""
+        try:
+            while not stop.is_set():
+                try:
+                    count = await asyncio.to_thread(self.step)
+                except Exception:
+                    log.exception("local runner step failed; retrying")
+                    count = 0
+                    await asyncio.sleep(self.idle_poll_s)
+                if count == 0:
+                    self._wake.clear()
+                    waiter = asyncio.ensure_future(self._wake.wait())
+                    stopper = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait({waiter, stopper}, timeout=self.idle_poll_s, return_when=asyncio.FIRST_COMPLETED)
+                    waiter.cancel()
+                    stopper.cancel()
+        finally:
+            await asyncio.to_thread(self.checkpoint)
+
+    def drain(self) -> int:
+        """Process everything already stored; returns how many events that was."""
+        total = 0
+        while count := self.step():
+            total += count
+        self.checkpoint()
+        return total
+
+    def step(self) -> int:
+        """One batch: read after the position, evaluate, store evaluations, advance. Returns the batch size."""
+        rows = self.store.rows(
+            "SELECT * FROM inference_events WHERE received_at > {position:DateTime64(6, 'UTC')} "
+            "ORDER BY received_at LIMIT {limit:UInt32} WITH TIES",
+            {"position": self.position, "limit": self.batch_size},
+        )
+        if not rows:
+            return 0
+        batch, broken = [], []
+        for row in rows:
+            try:
+                batch.append(ProjectEvent(row["project_id"], inference_event(row)))
+            except ValidationError as error:
+                broken.append(_unreadable(row, error))
+        self.sink.evaluations(self.pipeline.evaluate(batch))
+        self.sink.dead_letters(broken)
+        self.position = max(row["received_at"] for row in rows).replace(tzinfo=UTC)
+        self.processed += len(rows)
+        if time.monotonic() - self._saved_at >= self.checkpoint_interval_s:
+            self.checkpoint()
+        return len(rows)
+
+    def checkpoint(self) -> None:
+        """Persist the position, so a restart resumes here."""
+        if self.position == self._saved_position:
+            return
+        now = datetime.now(UTC)
+        self.store.client().insert(
+            "runner_checkpoints", [[self.name, self.position, now]], column_names=["runner", "position", "updated_at"]
+        )
+        self._saved_position = self.position
+        self._saved_at = time.monotonic()
+
+    def _load_position(self) -> datetime:
+        rows = self.store.rows(
+            "SELECT position FROM runner_checkpoints FINAL WHERE runner = {runner:String}", {"runner": self.name}
+        )
+        return rows[0]["position"].replace(tzinfo=UTC) if rows else EPOCH
+
+
+def _unreadable(row: dict, error: ValidationError) -> DeadLetter:
+    """A stored row that no longer validates (a contract change without a migration): keep it, say why."""
+    return DeadLetter(
+        project_id=row["project_id"],
+        source="runner:local",
+        kind="inference",
+        reason=f"stored event no longer validates: {error.error_count()} error(s)",
+        raw=repr(row).encode(),
+        event_id=str(row["event_id"]),
+    )
