@@ -24,6 +24,8 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self._local = threading.local()
+        self._clients: list[Client] = []
+        self._clients_lock = threading.Lock()
         self._lock_file: IO[str] | None = None
         if self.embedded:
             self._lock_file = _lock_data_dir(Path(url.removeprefix(CHDB_SCHEME)))
@@ -43,15 +45,19 @@ class Store:
                 options["autogenerate_session_id"] = False
             client = clickhouse_connect.get_client(dsn=self.url, **options)
             self._local.client = client
+            with self._clients_lock:
+                self._clients.append(client)
         return client
 
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
         """Run a statement that returns no rows (DDL, ALTER) or a single value."""
         return self.client().command(sql, parameters=parameters)
 
-    def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a query and return its rows as dicts keyed by column name."""
-        result = self.client().query(sql, parameters=parameters)
+    def rows(
+        self, sql: str, parameters: dict[str, Any] | None = None, column_formats: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dicts keyed by column name (`{"col": "bytes"}` keeps raw bytes)."""
+        result = self.client().query(sql, parameters=parameters, column_formats=column_formats)
         return list(result.named_results())
 
     def insert_json(self, table: str, lines: bytes) -> None:
@@ -60,11 +66,12 @@ class Store:
             self.client().raw_insert(table, insert_block=lines, fmt="JSONEachRow")
 
     def close(self) -> None:
-        """Release this thread's client and the data-directory lock."""
-        client = getattr(self._local, "client", None)
-        if client is not None:
+        """Release every thread's client (which shuts the embedded engine down) and the data-directory lock."""
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
             client.close()
-            self._local.client = None
+        self._local = threading.local()
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None

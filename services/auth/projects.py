@@ -16,11 +16,11 @@ _PROJECT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 @dataclass(frozen=True)
 class Bootstrap:
-    """What the first start created; the plaintext keys exist only here and in the user's terminal."""
+    """What a start created; plaintext keys exist only here and in the user's terminal."""
 
     project_id: str
-    ingest_key: str
-    admin_key: str
+    ingest_key: str | None
+    admin_key: str | None
 
 
 def create_project(store: Store, project_id: str, name: str | None = None) -> None:
@@ -43,11 +43,22 @@ def project_exists(store: Store, project_id: str) -> bool:
 
 
 def bootstrap(store: Store, keys: KeyRing, settings: Settings) -> Bootstrap | None:
-    """On a store with no projects, create the configured (or default) project with an ingest and an admin key."""
-    if store.rows("SELECT count() AS n FROM projects FINAL")[0]["n"] > 0:
+    """Give a fresh install a project with an ingest and an admin key; with TELLTALE_INIT_* make sure those exist.
+
+    Headless starts are idempotent: a configured key that already works is left alone, so the same
+    environment can start Telltale any number of times.
+    """
+    headless = bool(settings.init_project or settings.init_ingest_key or settings.init_admin_key)
+    if not headless and store.rows("SELECT count() AS n FROM projects FINAL")[0]["n"] > 0:
         return None
     project_id = settings.init_project or DEFAULT_PROJECT
-    create_project(store, project_id)
-    ingest_key, _ = keys.create(project_id, ("ingest",), "initial ingest key", key=settings.init_ingest_key)
-    admin_key, _ = keys.create(project_id, ("admin",), "initial admin key", key=settings.init_admin_key)
-    return Bootstrap(project_id, ingest_key, admin_key)
+    if not project_exists(store, project_id):
+        create_project(store, project_id)
+    made = {}
+    for scope, given in (("ingest", settings.init_ingest_key), ("admin", settings.init_admin_key)):
+        if given is not None and keys.lookup(given) is not None:
+            continue
+        made[scope], _ = keys.create(project_id, (scope,), f"initial {scope} key", key=given)  # type: ignore[arg-type]
+    if not made:
+        return None
+    return Bootstrap(project_id, made.get("ingest"), made.get("admin"))

@@ -41,7 +41,7 @@ def up(args: argparse.Namespace) -> int:
     if first is not None:
         _print_first_start(first, url)
     if args.demo:
-        key = first.ingest_key if first else _demo_key(rt.keys, rt.store)
+        key = first.ingest_key if first and first.ingest_key else _demo_key(rt.keys, rt.store)
         threading.Thread(target=_demo_in_background, args=(url, key, args.demo_events), daemon=True).start()
     print(f"Telltale local mode on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
     try:
@@ -133,11 +133,11 @@ def _print_first_start(first: Bootstrap, url: str) -> None:
         "\n".join(
             [
                 "",
-                f"  First start: created project '{first.project_id}'. These keys are shown once; store them now.",
-                f"    ingest key: {first.ingest_key}",
-                f"    admin key:  {first.admin_key}",
+                f"  Project '{first.project_id}' is ready. New keys are shown once; store them now.",
+                f"    ingest key: {first.ingest_key or '(as configured)'}",
+                f"    admin key:  {first.admin_key or '(as configured)'}",
                 "",
-                f'  Send an event:  curl -H "Authorization: Bearer {first.ingest_key}" {url}/v1/inference \\',
+                f'  Send an event:  curl -H "Authorization: Bearer <ingest key>" {url}/v1/inference \\',
                 '                   -d \'[{"event_id": "'
                 + "3f0c1b9e-5b7a-4e8e-9d1e-2a7c4b1f6d10"
                 + '", "ts": "2026-01-01T00:00:00Z", "model": "gpt-4o-mini", "input": "hi", "output": "hello"}]\'',

@@ -105,6 +105,14 @@ class LocalRunner:
             self.checkpoint()
         return len(rows)
 
+    def backlog(self) -> int:
+        """Stored events not yet evaluated: the local runner's lag."""
+        rows = self.store.rows(
+            "SELECT count() AS n FROM inference_events WHERE received_at > {position:DateTime64(6, 'UTC')}",
+            {"position": self.position},
+        )
+        return rows[0]["n"]
+
     def checkpoint(self) -> None:
         """Persist the position, so a restart resumes here."""
         if self.position == self._saved_position:

@@ -23,7 +23,7 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
-    """Readiness: the store answers and every shipped migration is applied."""
+    """Readiness: the store answers and every shipped migration is applied; in local mode, the runner's lag."""
     try:
         todo = await run_in_threadpool(pending, rt.store)
     except Exception as error:
@@ -31,4 +31,8 @@ async def ready(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
     if todo:
         names = [f"{m.version}_{m.name}" for m in todo]
         return JSONResponse({"status": "unavailable", "reason": f"pending migrations: {names}"}, status_code=503)
-    return JSONResponse({"status": "ready"})
+    body: dict[str, object] = {"status": "ready"}
+    if rt.runner is not None:
+        backlog = await run_in_threadpool(rt.runner.backlog)
+        body["runner"] = {"processed": rt.runner.processed, "backlog": backlog}
+    return JSONResponse(body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from services.api.dependencies import require, runtime
 from services.auth.keys import ApiKey
+from services.events.deadletters import StoredDeadLetter, recent_dead_letters
 from services.events.detail import EventDetail, event_detail
 from services.metrics.summary import GroupBy, Summary, summarize
 from services.runtime import Runtime
@@ -43,6 +44,17 @@ async def metrics_summary(
     if start >= end:
         raise HTTPException(422, "`from` must be before `to`")
     return await run_in_threadpool(summarize, rt.store, key.project_id, start, end, group_by)
+
+
+@router.get("/dead-letters", response_model=list[StoredDeadLetter])
+async def dead_letters(
+    key: Reader,
+    rt: Rt,
+    kind: Literal["inference", "feedback"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[StoredDeadLetter]:
+    """The newest refused items of the key's project, with the reason and the bytes as they came."""
+    return await run_in_threadpool(recent_dead_letters, rt.store, key.project_id, limit, kind)
 
 
 def _utc(value: datetime) -> datetime:

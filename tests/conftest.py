@@ -1,0 +1,37 @@
+"""Shared fixtures: a real local-mode server process, and an in-process runtime on the embedded store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from schemas.settings import Settings
+from services.runtime import Runtime, open_local
+from tests.support.server import TelltaleServer
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
+    """A `telltale up` process shared by the tests of one module."""
+    srv = TelltaleServer(tmp_path_factory.mktemp("server") / "data")
+    srv.create_key("reader", "main", "read")
+    srv.create_key("other", "other", "ingest,read")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """Local mode's parts in this process (chDB allows one data directory per process, so one per session)."""
+    rt = open_local(Settings(data_dir=tmp_path_factory.mktemp("inproc")))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def project() -> str:
+    """A fresh project id, so tests on the shared in-process store never see each other's rows."""
+    return f"p-{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,119 @@
+"""Runs `telltale up` as a real process on loopback, as a user would, and reads its store once it stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+INGEST_KEY = "tt_ingest_test_0123456789abcdefghij"
+ADMIN_KEY = "tt_admin_test_0123456789abcdefghijk"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class TelltaleServer:
+    """One local-mode process over a data directory; start, stop or kill it like an operator would."""
+
+    data_dir: Path
+    project: str = "main"
+    port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def create_key(self, name: str, project: str, scopes: str) -> str:
+        """Create a key with the CLI while the server is stopped (the embedded store has one owner)."""
+        out = subprocess.run(
+            [sys.executable, "-m", "services.cli.main", "keys", "create", "--data-dir", str(self.data_dir),
+             "--project", project, "--scopes", scopes, "--name", name],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )
+        self.keys[name] = out.stdout.split()[0]
+        return self.keys[name]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 60.0) -> TelltaleServer:
+        env = {
+            **os.environ,
+            "TELLTALE_DATA_DIR": str(self.data_dir),
+            "TELLTALE_PORT": str(self.port),
+            "TELLTALE_INIT_PROJECT": self.project,
+            "TELLTALE_INIT_INGEST_KEY": INGEST_KEY,
+            "TELLTALE_INIT_ADMIN_KEY": ADMIN_KEY,
+            "TELLTALE_RUNNER_IDLE_POLL_S": "0.2",
+            **self.env,
+        }
+        log = (self.data_dir.parent / f"{self.data_dir.name}-server.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli.main", "up"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"telltale up exited with {self.process.returncode}; see {log.name}")
+            try:
+                if httpx.get(f"{self.url}/ready", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"telltale up not ready after {timeout_s}s")
+
+    def stop(self) -> int:
+        """Graceful stop (SIGTERM), as a process manager would do it."""
+        return self._end(signal.SIGTERM)
+
+    def kill(self) -> int:
+        """A crash: SIGKILL, no chance to flush or checkpoint."""
+        return self._end(signal.SIGKILL)
+
+    def _end(self, sig: signal.Signals) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        self.process = None
+        return code
+
+    def client(self, key: str = ADMIN_KEY) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+    def wait_processed(self, timeout_s: float = 60.0) -> dict[str, Any]:
+        """Wait until the local runner has no backlog; returns the /ready body."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            body = httpx.get(f"{self.url}/ready", timeout=5).json()
+            if body.get("runner", {}).get("backlog") == 0:
+                return body
+            time.sleep(0.2)
+        raise TimeoutError("runner backlog did not reach zero")
+
+
+def query_store(data_dir: Path, sql: str) -> list[dict[str, Any]]:
+    """Run SQL on a stopped server's embedded store in a fresh process (chDB allows one store per process)."""
+    script = (
+        "import json, sys; from schemas.store import Store; "
+        f"s = Store('chdb://{data_dir / 'clickhouse'}'); "
+        "print(json.dumps(s.rows(sys.argv[1]), default=str))"
+    )
+    out = subprocess.run([sys.executable, "-c", script, sql], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -1,0 +1,110 @@
+"""Reading bodies and splitting batches: every way a body can be wrong gets a precise answer."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+
+from schemas import limits
+from schemas.events import InferenceEvent
+from services.ingest.batch import split
+from services.ingest.body import read_body
+from services.ingest.errors import IngestError
+from services.ingest.validate import validate
+from tests.support.events import inference
+
+
+async def _chunks(data: bytes, size: int = 1000) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def body_of(data: bytes, length: str | None = None, encoding: str | None = None, limit: int = 10_000) -> bytes:
+    return asyncio.run(read_body(_chunks(data), length, encoding, limit))
+
+
+def refused(fn, *args) -> IngestError:  # type: ignore[no-untyped-def]
+    with pytest.raises(IngestError) as caught:
+        fn(*args)
+    return caught.value
+
+
+def test_declared_oversize_is_refused_before_reading() -> None:
+    error = refused(body_of, b"x", "20000")
+    assert error.status == 413 and "limit of 10000 bytes" in error.message
+
+
+def test_undeclared_oversize_is_refused_while_streaming() -> None:
+    assert refused(body_of, b"x" * 10_001).status == 413
+
+
+def test_gzip_is_inflated_and_bombs_are_capped() -> None:
+    assert body_of(gzip.compress(b"[1]"), encoding="gzip") == b"[1]"
+    bomb = gzip.compress(b"0" * 1_000_000)
+    assert len(bomb) < 10_000
+    assert refused(body_of, bomb, None, "gzip").status == 413
+    assert refused(body_of, b"not gzip", None, "gzip").status == 400
+    assert refused(body_of, b"x", None, "br").status == 415
+
+
+def test_json_array_and_single_object() -> None:
+    events = [inference(), inference()]
+    items = split(orjson.dumps(events), "application/json", 10)
+    assert [item.value for item in items] == events
+    assert split(orjson.dumps(events[0]), None, 10)[0].value == events[0]
+
+
+def test_ndjson_keeps_good_lines_and_marks_bad_ones() -> None:
+    good = orjson.dumps(inference())
+    body = b"\n".join([good, b"{broken", b"\xff\xfe not utf-8", b"", good + b"\r"])
+    items = split(body, "application/x-ndjson", 10)
+    assert [item.error is None for item in items] == [True, False, False, True]
+    assert items[1].error is not None and items[1].error.startswith("malformed JSON")
+    assert items[2].error is not None and "UTF-8" in items[2].error
+    assert items[2].raw == b"\xff\xfe not utf-8"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "keep"),
+    [
+        (b"", "application/json", 400, False),
+        (b"   \n", "application/x-ndjson", 400, False),
+        (b"[]", "application/json", 400, False),
+        (b"[{]", "application/json", 400, True),
+        (b'"just a string"', "application/json", 400, True),
+        (b"[\"caf\xe9\"]", "application/json", 400, True),
+        (b"[1]", "application/xml", 415, False),
+        (json.dumps([{}] * 11).encode(), "application/json", 413, True),
+    ],
+)
+def test_whole_body_refusals(body: bytes, content_type: str, status: int, keep: bool) -> None:
+    error = refused(split, body, content_type, 10)
+    assert (error.status, error.keep_body) == (status, keep)
+
+
+def test_validation_reports_clean_field_paths() -> None:
+    items = split(
+        orjson.dumps([inference(), inference(input=5), inference(contexts=[{"text": 1}]), 7, inference(model=None)]),
+        "application/json",
+        10,
+    )
+    verdicts = validate(items, InferenceEvent)
+    assert [v.event is not None for v in verdicts] == [True, False, False, False, False]
+    assert {e.field for e in verdicts[1].errors} == {"input"}
+    assert [e.field for e in verdicts[2].errors] == ["contexts.0.text"]
+    assert verdicts[3].errors[0].reason == "an event must be a JSON object"
+    assert verdicts[4].event_id == items[4].value["event_id"]
+
+
+def test_oversized_single_event_is_refused_alone() -> None:
+    big = inference(attributes={f"k{i}": "v" * 4000 for i in range(60)}, output="o" * 190_000,
+                     contexts=["c" * 30_000] * 40)
+    items = split(orjson.dumps([big, inference()]), "application/json", 10)
+    verdicts = validate(items, InferenceEvent)
+    assert verdicts[0].event is None and f"the limit is {limits.MAX_EVENT_BYTES}" in verdicts[0].errors[0].reason
+    assert verdicts[1].event is not None
