@@ -52,7 +52,7 @@ def test_resent_events_are_duplicates_and_never_double_counted(server: TelltaleS
     route = f"route-{uuid.uuid4().hex[:8]}"
     events = [inference(route=route) for _ in range(5)]
     assert post(server, "/v1/inference", orjson.dumps(events)).json()["accepted"] == 5
-    again = post(server, "/v1/inference", orjson.dumps(events + [events[0]])).json()
+    again = post(server, "/v1/inference", orjson.dumps([*events, events[0]])).json()
     assert again["accepted"] == 0 and again["duplicates"] == 6
     with server.client() as client:
         rows = client.get("/v1/metrics/summary", params={"group_by": "route"}).json()["rows"]
@@ -79,7 +79,11 @@ def test_mixed_batch_keeps_valid_items_and_dead_letters_the_rest(server: Telltal
     items = response.json()["items"]
     assert items[0]["status"] == "accepted"
     assert [item["errors"][0]["field"] for item in items[1:]] == [
-        "model", "input", "schema_version", "output", "contexts"
+        "model",
+        "input",
+        "schema_version",
+        "output",
+        "contexts",
     ]
     assert "this server accepts 1" in items[3]["errors"][0]["reason"]
     assert stored(server, good["event_id"]).status_code == 200
@@ -160,7 +164,10 @@ def test_the_project_comes_from_the_key(server: TelltaleServer) -> None:
     assert stored(server, event["event_id"], key=server.keys["other"]).status_code == 200
     assert stored(server, event["event_id"], key=ADMIN_KEY).status_code == 404
     refused = post(server, "/v1/inference", orjson.dumps([inference(project_id="main")]), key=server.keys["other"])
-    assert refused.json()["items"][0]["errors"][0] == {"field": "project_id", "reason": "Extra inputs are not permitted"}
+    assert refused.json()["items"][0]["errors"][0] == {
+        "field": "project_id",
+        "reason": "Extra inputs are not permitted",
+    }
 
 
 def test_feedback_is_attached_to_its_inference(server: TelltaleServer) -> None:

@@ -40,9 +40,25 @@ class TelltaleServer:
     def create_key(self, name: str, project: str, scopes: str) -> str:
         """Create a key with the CLI while the server is stopped (the embedded store has one owner)."""
         out = subprocess.run(
-            [sys.executable, "-m", "services.cli.main", "keys", "create", "--data-dir", str(self.data_dir),
-             "--project", project, "--scopes", scopes, "--name", name],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "services.cli.main",
+                "keys",
+                "create",
+                "--data-dir",
+                str(self.data_dir),
+                "--project",
+                project,
+                "--scopes",
+                scopes,
+                "--name",
+                name,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         self.keys[name] = out.stdout.split()[0]
         return self.keys[name]

@@ -21,8 +21,13 @@ def errors_of(model: type, data: dict) -> list[tuple[str, str]]:
 
 def test_five_fields_make_a_complete_event() -> None:
     event = InferenceEvent.model_validate(
-        {"event_id": "3f0c1b9e-5b7a-4e8e-9d1e-2a7c4b1f6d10", "ts": "2026-01-01T00:00:00Z", "model": "m",
-         "input": "hi", "output": "hello"}
+        {
+            "event_id": "3f0c1b9e-5b7a-4e8e-9d1e-2a7c4b1f6d10",
+            "ts": "2026-01-01T00:00:00Z",
+            "model": "m",
+            "input": "hi",
+            "output": "hello",
+        }
     )
     assert event.status == "ok"
     assert event.contexts == []
@@ -31,16 +36,25 @@ def test_five_fields_make_a_complete_event() -> None:
 
 def test_input_may_be_chat_messages_with_content_parts() -> None:
     event = InferenceEvent.model_validate(
-        inference(input=[{"role": "system", "content": "Be brief."},
-                         {"role": "user", "content": [{"type": "text", "text": "Hi"}, {"type": "image_url"}],
-                          "tool_call_id": "call_1"}])
+        inference(
+            input=[
+                {"role": "system", "content": "Be brief."},
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "Hi"}, {"type": "image_url"}],
+                    "tool_call_id": "call_1",
+                },
+            ]
+        )
     )
     assert event.input_text() == "Be brief.\nHi"
     assert event.input[1].model_extra == {"tool_call_id": "call_1"}  # type: ignore[union-attr]
 
 
 def test_contexts_accept_strings_and_objects() -> None:
-    event = InferenceEvent.model_validate(inference(contexts=["plain passage", {"text": "t", "id": "d1", "score": 0.4}]))
+    event = InferenceEvent.model_validate(
+        inference(contexts=["plain passage", {"text": "t", "id": "d1", "score": 0.4}])
+    )
     assert [c.text for c in event.contexts] == ["plain passage", "t"]
     assert event.contexts[1].id == "d1"
 

@@ -31,9 +31,11 @@ def test_longest_prefix_prices_dated_and_namespaced_models() -> None:
 
 
 def test_cost_is_priced_from_tokens() -> None:
-    result = by_metric(UsageEvaluator(PriceTable.load()).evaluate(
-        [event(model="gpt-4o", usage={"input_tokens": 1000, "output_tokens": 500}, latency_ms=812.5)]
-    ))
+    result = by_metric(
+        UsageEvaluator(PriceTable.load()).evaluate(
+            [event(model="gpt-4o", usage={"input_tokens": 1000, "output_tokens": 500}, latency_ms=812.5)]
+        )
+    )
     assert result["cost_usd"].value == (1000 * 2.5 + 500 * 10.0) / 1_000_000
     assert result["cost_usd"].label == "priced"
     assert result["total_tokens"].value == 1500
@@ -72,15 +74,18 @@ class Fragile(Evaluator):
     def evaluate(self, batch: Sequence[InferenceEvent]) -> list[Evaluation]:
         if any("boom" in (e.output or "") for e in batch):
             raise RuntimeError("boom")
-        return [Evaluation(event_id=e.event_id, evaluator=self.name, evaluator_version="0", metric="m", value=1.0)
-                for e in batch]
+        return [
+            Evaluation(event_id=e.event_id, evaluator=self.name, evaluator_version="0", metric="m", value=1.0)
+            for e in batch
+        ]
 
 
 def test_one_bad_event_gets_an_error_row_and_the_rest_are_scored() -> None:
     events = [event(), event(output="boom"), event()]
     results = run_isolated(Fragile(), events)
-    assert [(r.event_id, r.label) for r in results] == [(e.event_id, None if e.output != "boom" else "error")
-                                                       for e in events]
+    assert [(r.event_id, r.label) for r in results] == [
+        (e.event_id, None if e.output != "boom" else "error") for e in events
+    ]
     assert results[1].details["error"] == "RuntimeError: boom"
 
 

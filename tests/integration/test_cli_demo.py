@@ -1,0 +1,54 @@
+"""`telltale demo` sends realistic traffic that the server accepts whole, with the failures it promises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+
+from services.demo.generator import DemoTraffic
+from tests.support.server import INGEST_KEY, ROOT, TelltaleServer
+
+
+def test_demo_traffic_is_accepted_whole(server: TelltaleServer) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.cli.main",
+            "demo",
+            "--url",
+            server.url,
+            "--key",
+            INGEST_KEY,
+            "--events",
+            "600",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "sent 600 inference" in out.stdout and "(0 rejected)" in out.stdout
+    server.wait_processed()
+    with server.client() as client:
+        rows = client.get("/v1/metrics/summary", params={"group_by": "model"}).json()["rows"]
+    assert len(rows) == 4
+    assert sum(row["count"] for row in rows) == 600
+    assert all(row["cost_usd"] > 0 and row["feedback_count"] > 0 for row in rows)
+
+
+def test_demo_mixes_every_failure_in_small_shares() -> None:
+    calls = list(DemoTraffic(seed=1).calls(5000))
+    failures = Counter(call.failure for call in calls)
+    for name in ("error", "slow", "ungrounded", "toxic", "pii", "injection"):
+        assert 0.01 < failures[name] / len(calls) < 0.08, name
+    assert len({call.inference["route"] for call in calls}) == 4
+    assert len({call.inference["prompt_version"] for call in calls}) >= 5
+    assert sum(bool(call.inference["contexts"]) for call in calls) / len(calls) > 0.8
+    assert 0.2 < sum(bool(call.feedback) for call in calls) / len(calls) < 0.5
+
+
+def test_demo_is_deterministic_for_a_seed() -> None:
+    first = [c.inference["event_id"] for c in DemoTraffic(seed=5).calls(50)]
+    assert first == [c.inference["event_id"] for c in DemoTraffic(seed=5).calls(50)]
