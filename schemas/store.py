@@ -60,6 +60,11 @@ class Store:
         result = self.client().query(sql, parameters=parameters, column_formats=column_formats)
         return list(result.named_results())
 
+    def column(self, sql: str, parameters: dict[str, Any] | None = None) -> list[str]:
+        """The first column of a query as strings; TSV skips the typed decoding that `rows` pays for."""
+        data = self.client().raw_query(sql, parameters=parameters, fmt="TSV")
+        return data.decode().splitlines()
+
     def insert_json(self, table: str, lines: bytes) -> None:
         """Insert newline-separated JSON objects; ClickHouse parses them, which beats Python encoding."""
         if lines:

@@ -44,7 +44,7 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
             batch_size=settings.runner_batch_size,
             idle_poll_s=settings.runner_idle_poll_s,
         )
-    log = StoreEventLog(store, sink, on_inference=runner.wake if runner else lambda: None)
+    log = StoreEventLog(store, sink, on_inference=runner.offer if runner else None)
     return Runtime(
         settings=settings,
         store=store,

@@ -11,6 +11,7 @@ from schemas.events import FeedbackEvent, InferenceEvent
 from schemas.rows import feedback_row, inference_row
 from schemas.store import Store
 from streams.deadletter import DeadLetter
+from streams.pipeline import ProjectEvent
 from streams.sink import Sink
 
 Kind = Literal["inference", "feedback"]
@@ -31,9 +32,14 @@ class EventLog(Protocol):
 
 
 class StoreEventLog:
-    """Appends to the raw tables, one write at a time, so `received_at` orders the log for the runner."""
+    """Appends to the raw tables, one write at a time, so `received_at` orders the log for the runner.
 
-    def __init__(self, store: Store, sink: Sink, on_inference: Callable[[], None] = lambda: None) -> None:
+    `on_inference` hears of each inference write, in write order, while the write lock is still held.
+    """
+
+    def __init__(
+        self, store: Store, sink: Sink, on_inference: Callable[[datetime, list[ProjectEvent]], None] | None = None
+    ) -> None:
         self.store = store
         self.sink = sink
         self.on_inference = on_inference
@@ -42,16 +48,17 @@ class StoreEventLog:
 
     async def append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> list[bool]:
         async with self._lock:
-            written = await asyncio.to_thread(self._append, project_id, kind, events)
-        if kind == "inference" and any(written):
-            self.on_inference()
+            received_at, written = await asyncio.to_thread(self._append, project_id, kind, events)
+            if kind == "inference" and self.on_inference is not None and any(written):
+                fresh = [ProjectEvent(project_id, e) for e, new in zip(events, written, strict=True) if new]
+                self.on_inference(received_at, fresh)  # type: ignore[arg-type]
         return written
 
     async def dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if letters:
             await asyncio.to_thread(self.sink.dead_letters, letters)
 
-    def _append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> list[bool]:
+    def _append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> tuple[datetime, list[bool]]:
         known = self._known_ids(project_id, TABLES[kind], [str(event.event_id) for event in events])
         fresh: list[bool] = []
         for event in events:
@@ -64,16 +71,19 @@ class StoreEventLog:
             self.sink.inference([inference_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]
         else:
             self.sink.feedback([feedback_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]
-        return fresh
+        return received_at, fresh
 
     def _known_ids(self, project_id: str, table: str, event_ids: list[str]) -> set[str]:
-        """Which of these ids the project already stored (the bloom-filter index makes this cheap)."""
-        rows = self.store.rows(
-            f"SELECT toString(event_id) AS id FROM {table} WHERE project_id = {{p:String}} "
-            "AND event_id IN {ids:Array(UUID)}",
-            {"p": project_id, "ids": event_ids},
+        """Which of these ids the project already stored (the bloom-filter index makes this cheap).
+
+        The ids travel as one string parameter: binding them as Array(UUID) costs three times more.
+        """
+        found = self.store.column(
+            f"SELECT toString(event_id) FROM {table} WHERE project_id = {{p:String}} "
+            "AND event_id IN (SELECT toUUID(arrayJoin(splitByChar(',', {ids:String}))))",
+            {"p": project_id, "ids": ",".join(event_ids)},
         )
-        return {row["id"] for row in rows}
+        return set(found)
 
     def _next_received_at(self) -> datetime:
         """Wall-clock time, nudged forward if needed, so every write's offset is strictly after the last."""

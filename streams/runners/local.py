@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from collections import deque
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -20,11 +23,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class LocalRunner:
-    """Reads events after its checkpoint, evaluates and stores them, then moves the checkpoint.
+    """Evaluates events after its checkpoint, stores the evaluations, then moves the checkpoint.
 
-    `received_at` is the log offset: the ingest gives every write a strictly later one, so events
-    after the checkpoint are exactly those not yet processed. A crash between the store and the
-    checkpoint re-evaluates at most one interval of events, and the evaluations table absorbs the repeat.
+    `received_at` is the log offset: the ingest gives every write a strictly later one, so the events
+    after the checkpoint are exactly those not yet processed. The table is the source of truth; the
+    batches the ingest `offer`s right after writing are a cache of its tail that spares re-reading it.
+    The runner reads the table whenever it may have missed something (at start, after an overflow or
+    a failed step) and uses the cache once caught up. A crash between the store and the checkpoint
+    re-evaluates at most one interval of events, and the evaluations table absorbs the repeat.
     """
 
     name = "local.evaluate"
@@ -37,6 +43,7 @@ class LocalRunner:
         batch_size: int = 2000,
         idle_poll_s: float = 1.0,
         checkpoint_interval_s: float = 1.0,
+        max_cached_events: int = 100_000,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
@@ -44,14 +51,27 @@ class LocalRunner:
         self.batch_size = batch_size
         self.idle_poll_s = idle_poll_s
         self.checkpoint_interval_s = checkpoint_interval_s
+        self.max_cached_events = max_cached_events
         self.position = self._load_position()
         self.processed = 0
         self._saved_position = self.position
         self._saved_at = time.monotonic()
         self._wake = asyncio.Event()
+        self._cache: deque[tuple[datetime, list[ProjectEvent]]] = deque()
+        self._cached_events = 0
+        self._cache_lock = threading.Lock()
+        self._behind = True
 
-    def wake(self) -> None:
-        """Told by the ingest after a durable write, so new events are evaluated without waiting for a poll."""
+    def offer(self, received_at: datetime, batch: Sequence[ProjectEvent]) -> None:
+        """Told by the ingest, in write order, right after a durable write of `batch` at `received_at`."""
+        with self._cache_lock:
+            if self._cached_events + len(batch) > self.max_cached_events:
+                self._cache.clear()
+                self._cached_events = 0
+                self._behind = True
+            else:
+                self._cache.append((received_at, list(batch)))
+                self._cached_events += len(batch)
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -61,7 +81,8 @@ class LocalRunner:
                 try:
                     count = await asyncio.to_thread(self.step)
                 except Exception:
-                    log.exception("local runner step failed; retrying")
+                    log.exception("local runner step failed; retrying from the table")
+                    self._behind = True
                     count = 0
                     await asyncio.sleep(self.idle_poll_s)
                 if count == 0:
@@ -83,13 +104,30 @@ class LocalRunner:
         return total
 
     def step(self) -> int:
-        """One batch: read after the position, evaluate, store evaluations, advance. Returns the batch size."""
+        """One batch, from the cache when caught up, else from the table. Returns the number of events."""
+        if self._behind:
+            return self._step_from_table()
+        with self._cache_lock:
+            batch, last = [], None
+            while self._cache and len(batch) < self.batch_size:
+                received_at, events = self._cache.popleft()
+                self._cached_events -= len(events)
+                if received_at > self.position:
+                    batch.extend(events)
+                    last = received_at
+        if last is None:
+            return 0
+        self._process(batch, [], last)
+        return len(batch)
+
+    def _step_from_table(self) -> int:
         rows = self.store.rows(
             "SELECT * FROM inference_events WHERE received_at > {position:DateTime64(6, 'UTC')} "
             "ORDER BY received_at LIMIT {limit:UInt32} WITH TIES",
             {"position": self.position, "limit": self.batch_size},
         )
         if not rows:
+            self._behind = False
             return 0
         batch, broken = [], []
         for row in rows:
@@ -97,13 +135,16 @@ class LocalRunner:
                 batch.append(ProjectEvent(row["project_id"], inference_event(row)))
             except ValidationError as error:
                 broken.append(_unreadable(row, error))
+        self._process(batch, broken, max(row["received_at"] for row in rows))
+        return len(rows)
+
+    def _process(self, batch: list[ProjectEvent], broken: list[DeadLetter], last: datetime) -> None:
         self.sink.evaluations(self.pipeline.evaluate(batch))
         self.sink.dead_letters(broken)
-        self.position = max(row["received_at"] for row in rows).replace(tzinfo=UTC)
-        self.processed += len(rows)
+        self.position = last
+        self.processed += len(batch) + len(broken)
         if time.monotonic() - self._saved_at >= self.checkpoint_interval_s:
             self.checkpoint()
-        return len(rows)
 
     def backlog(self) -> int:
         """Stored events not yet evaluated: the local runner's lag."""
@@ -128,7 +169,7 @@ class LocalRunner:
         rows = self.store.rows(
             "SELECT position FROM runner_checkpoints FINAL WHERE runner = {runner:String}", {"runner": self.name}
         )
-        return rows[0]["position"].replace(tzinfo=UTC) if rows else EPOCH
+        return rows[0]["position"] if rows else EPOCH
 
 
 def _unreadable(row: dict, error: ValidationError) -> DeadLetter:
