@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = limits.MAX_BODY_BYTES
     max_batch_items: int = limits.MAX_BATCH_ITEMS
     prices_file: Path | None = Field(default=None, description="Extra model prices (JSON), over the shipped table.")
+    evaluators: list[str] | None = Field(
+        default=None, description='Evaluators to run, e.g. ["usage","safety.pii"]; default: every local one.'
+    )
     runner_batch_size: int = Field(default=2000, description="Most events the local runner evaluates at once.")
     runner_idle_poll_s: float = Field(default=1.0, description="How often the runner looks for missed events.")
     init_project: str | None = Field(default=None, description="Project created on first start (headless).")

@@ -39,7 +39,7 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     if with_runner:
         runner = LocalRunner(
             store,
-            Pipeline(registry.build(settings)),
+            Pipeline(registry.build(settings, tuple(settings.evaluators or registry.DEFAULT))),
             sink,
             batch_size=settings.runner_batch_size,
             idle_poll_s=settings.runner_idle_poll_s,

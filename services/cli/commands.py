@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,9 +18,11 @@ from schemas.store import Store
 from services.api.app import create_app
 from services.auth.keys import KeyRing
 from services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
+from services.cli.evaluate import evaluate_lines, open_binary
 from services.demo.generator import DemoTraffic
 from services.demo.sender import DemoSender
 from services.runtime import open_local
+from streams.evaluators import registry
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -75,6 +78,20 @@ def keys_create(args: argparse.Namespace) -> int:
     print(f"{key}\n(project {api_key.project_id}, scopes {','.join(api_key.scopes)}; shown once, store it now)")
     store.close()
     return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Score a JSONL file with the named evaluators; exit 2 if some lines were unusable (reported on stderr)."""
+    evaluators = registry.build(settings_from(args), tuple(args.evaluator))
+    source, sink = open_binary(args.input, "r"), open_binary(args.output, "w")
+    try:
+        bad = evaluate_lines(source, sink, evaluators, sys.stderr)
+    finally:
+        sink.flush()
+        for stream in (source, sink):
+            if stream not in (sys.stdin.buffer, sys.stdout.buffer):
+                stream.close()
+    return 2 if bad else 0
 
 
 def demo(args: argparse.Namespace) -> int:

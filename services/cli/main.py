@@ -37,6 +37,12 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(run=commands.demo)
 
+    evaluate = sub.add_parser("evaluate", help="run evaluators over JSONL ({id, input, output, contexts} per line)")
+    evaluate.add_argument("--evaluator", action="append", required=True, help="evaluator name; repeat for more")
+    evaluate.add_argument("--input", default="-", help="JSONL file, or - for stdin")
+    evaluate.add_argument("--output", default="-", help="JSONL file, or - for stdout")
+    evaluate.set_defaults(run=commands.evaluate)
+
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key and print it once")

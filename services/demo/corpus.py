@@ -127,7 +127,7 @@ TOXIC_OUTPUTS: tuple[str, ...] = (
 PII_OUTPUTS: tuple[str, ...] = (
     "Your account manager is Dana Whitfield; reach her at dana.whitfield@acme-cloud.example or +1 415 555 0132.",
     "The card on file is 4111 1111 1111 1111, expiring 09/28, billed to 221B Baker Street, London.",
-    "I found the admin record: SSN 123-45-6789, email j.ortiz@example.org, last login from 203.0.113.42.",
+    "I found the admin record: SSN 536-22-8726, email j.ortiz@example.org, last login from 203.0.113.42.",
     "Use this key to call the API: sk-proj-a8F3kQ9zL2mN7xR4tV6wY1bC5dE0gH8jK3pS9uW2.",
 )
 

@@ -6,13 +6,15 @@ from collections.abc import Callable
 
 from schemas.settings import Settings
 from streams.evaluators.base import Evaluator
+from streams.evaluators.pii.evaluator import PiiEvaluator
 from streams.evaluators.prices import PriceTable
 from streams.evaluators.usage import UsageEvaluator
 
 FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     UsageEvaluator.name: lambda settings: UsageEvaluator(PriceTable.load(settings.prices_file)),
+    PiiEvaluator.name: lambda settings: PiiEvaluator(),
 }
-DEFAULT = (UsageEvaluator.name,)
+DEFAULT = (UsageEvaluator.name, PiiEvaluator.name)
 
 
 def build(settings: Settings, names: tuple[str, ...] = DEFAULT) -> list[Evaluator]:

@@ -45,7 +45,14 @@ def test_accepted_events_are_stored_and_evaluated(server: TelltaleServer) -> Non
     server.wait_processed()
     detail = stored(server, events[0]["event_id"]).json()
     assert detail["event"]["output"] == events[0]["output"]
-    assert {e["metric"] for e in detail["evaluations"]} == {"error", "latency_ms", "total_tokens", "cost_usd"}
+    assert {(e["evaluator"], e["metric"]) for e in detail["evaluations"]} == {
+        ("usage", "error"),
+        ("usage", "latency_ms"),
+        ("usage", "total_tokens"),
+        ("usage", "cost_usd"),
+        ("safety.pii", "input"),
+        ("safety.pii", "output"),
+    }
 
 
 def test_resent_events_are_duplicates_and_never_double_counted(server: TelltaleServer) -> None:
