@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 import threading
 import time
@@ -97,12 +98,13 @@ def evaluate(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     """Backfill `--events` over the last `--hours`, then optionally keep sending live at `--rate`."""
     sender = DemoSender(args.url, args.key)
-    traffic = DemoTraffic(seed=args.seed)
+    seed = args.seed if args.seed is not None else secrets.randbits(32)
+    traffic = DemoTraffic(seed=seed)
     end = datetime.now(UTC)
     report = sender.send(traffic.calls(args.events, end - timedelta(hours=args.hours), end))
     print(f"sent {report.inference} inference and {report.feedback} feedback events ({report.rejected} rejected)")
     if args.rate > 0:
-        _live(sender, args.rate, args.seed + 1)
+        _live(sender, args.rate, seed + 1)
     sender.close()
     return 0
 
@@ -129,12 +131,13 @@ def _demo_in_background(url: str, key: str, events: int) -> None:
         time.sleep(0.5)
     sender = DemoSender(url, key)
     end = datetime.now(UTC)
-    report = sender.send(DemoTraffic(seed=7).calls(events, end - timedelta(hours=1), end))
+    seed = secrets.randbits(32)
+    report = sender.send(DemoTraffic(seed=seed).calls(events, end - timedelta(hours=1), end))
     print(
         f"demo: sent {report.inference} inference and {report.feedback} feedback events; now 2 events/s live",
         flush=True,
     )
-    _live(sender, 2.0, 8)
+    _live(sender, 2.0, seed + 1)
 
 
 def _demo_key(keys: KeyRing, store: Store) -> str:

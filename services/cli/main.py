@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--events", type=int, default=1000, help="events spread over the last --hours (default 1000)")
     demo.add_argument("--hours", type=float, default=1.0)
     demo.add_argument("--rate", type=float, default=0.0, help="then keep sending this many events/s (default: stop)")
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--seed", type=int, help="make the traffic reproducible (default: random)")
     demo.set_defaults(run=commands.demo)
 
     evaluate = sub.add_parser("evaluate", help="run evaluators over JSONL ({id, input, output, contexts} per line)")
