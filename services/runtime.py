@@ -11,6 +11,8 @@ from services.auth.keys import KeyRing
 from services.ingest.log import StoreEventLog
 from services.ingest.service import IngestService
 from streams.evaluators import registry
+from streams.evaluators.base import Evaluator
+from streams.evaluators.policy import StoredPolicies
 from streams.pipeline import Pipeline
 from streams.runners.local import LocalRunner
 from streams.sink import Sink
@@ -25,6 +27,8 @@ class Runtime:
     keys: KeyRing
     ingest: IngestService
     runner: LocalRunner | None
+    policies: StoredPolicies
+    evaluators: list[Evaluator]
 
     def close(self) -> None:
         self.store.close()
@@ -35,11 +39,13 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     store = Store(settings.store_url())
     migrate(store)
     sink = Sink(store)
+    policies = StoredPolicies(store)
+    evaluators = registry.build(settings, tuple(settings.evaluators or registry.DEFAULT))
     runner = None
     if with_runner:
         runner = LocalRunner(
             store,
-            Pipeline(registry.build(settings, tuple(settings.evaluators or registry.DEFAULT))),
+            Pipeline(evaluators, policies),
             sink,
             batch_size=settings.runner_batch_size,
             idle_poll_s=settings.runner_idle_poll_s,
@@ -51,4 +57,6 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
         keys=KeyRing(store),
         ingest=IngestService(log, settings.max_batch_items),
         runner=runner,
+        policies=policies,
+        evaluators=evaluators,
     )

@@ -13,8 +13,10 @@ from schemas.evaluation import Evaluation
 from schemas.events import InferenceEvent
 from schemas.rows import evaluation_row
 from streams.evaluators.base import Evaluator
+from streams.evaluators.policy import EvaluatorPolicy, PolicySource
 
 log = logging.getLogger(__name__)
+DEFAULT_POLICY = EvaluatorPolicy()
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,9 @@ class ProjectEvent:
 class Pipeline:
     """Runs every evaluator over a batch and shapes the results as rows of the evaluations table."""
 
-    def __init__(self, evaluators: Sequence[Evaluator]) -> None:
+    def __init__(self, evaluators: Sequence[Evaluator], policies: PolicySource | None = None) -> None:
         self.evaluators = list(evaluators)
+        self.policies = policies
 
     def evaluate(self, batch: Sequence[ProjectEvent]) -> list[dict[str, Any]]:
         """Evaluation rows for the batch, grouped per project so event ids never collide across projects."""
@@ -40,8 +43,10 @@ class Pipeline:
         rows: list[dict[str, Any]] = []
         for project_id, events in by_project.items():
             by_id = {event.event_id: event for event in events}
+            policies = self.policies.policies(project_id) if self.policies else {}
             for evaluator in self.evaluators:
-                eligible = [event for event in by_id.values() if evaluator.applies_to(event)]
+                policy = policies.get(evaluator.name, DEFAULT_POLICY)
+                eligible = [e for e in by_id.values() if evaluator.applies_to(e) and policy.admits(e)]
                 for evaluation in run_isolated(evaluator, eligible):
                     rows.append(evaluation_row(project_id, by_id[evaluation.event_id], evaluation, now))
         return rows

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.api.routers import health, ingest, reads
+from services.api.routers import evaluators, health, ingest, reads
 from services.runtime import Runtime
 
 
@@ -33,6 +33,6 @@ def create_app(rt: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    for router in (health.router, ingest.router, reads.router):
+    for router in (health.router, ingest.router, reads.router, evaluators.router):
         app.include_router(router)
     return app

@@ -190,3 +190,21 @@ def test_feedback_is_attached_to_its_inference(server: TelltaleServer) -> None:
     assert sorted(f["feedback"]["kind"] for f in detail["feedback"]) == ["comment", "thumbs"]
     assert [f["negative"] for f in detail["feedback"] if f["feedback"]["kind"] == "thumbs"] == [True]
     assert dead_letters(server, kind="feedback")[0]["event_id"] == items[2]["event_id"]
+
+
+def test_evaluator_policy_turns_an_evaluator_off_for_one_project(server: TelltaleServer) -> None:
+    with server.client() as admin:
+        listed = {e["name"]: e for e in admin.get("/v1/evaluators").json()}
+        assert listed["usage"]["policy"] == {"enabled": True, "sample_rate": 1.0, "routes": [], "models": []}
+        assert admin.put("/v1/evaluators/safety.pii", json={"enabled": False}).status_code == 200
+        assert admin.put("/v1/evaluators/nope", json={}).status_code == 404
+        assert admin.put("/v1/evaluators/usage", json={"sample_rate": 2}).status_code == 422
+    with server.client(server.keys["reader"]) as reader:
+        assert reader.put("/v1/evaluators/usage", json={}).status_code == 403
+    event = inference(output="mail me: a@b.example")
+    post(server, "/v1/inference", orjson.dumps([event]))
+    server.wait_processed()
+    evaluators = {e["evaluator"] for e in stored(server, event["event_id"]).json()["evaluations"]}
+    with server.client() as admin:
+        admin.put("/v1/evaluators/safety.pii", json={"enabled": True})
+    assert evaluators == {"usage"}
