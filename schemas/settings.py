@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas import limits
@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     evaluators: list[str] | None = Field(
         default=None, description='Evaluators to run, e.g. ["usage","safety.pii"]; default: every local one.'
     )
+    judge_url: str | None = Field(default=None, description="OpenAI-compatible base URL (.../v1) of the LLM judge.")
+    judge_api_key: SecretStr | None = None
+    judge_model: str = "gpt-4o-mini"
+    judge_sample_rate: float = Field(default=0.1, ge=0, le=1, description="Share of events the judge scores.")
+    judge_calls_per_minute: int = Field(default=60, ge=1)
+    judge_daily_usd_cap: float = Field(default=5.0, ge=0, description="Judge spend per UTC day, then it skips.")
+    judge_usd_per_mtok_input: float | None = Field(default=None, ge=0, description="Default: the price table.")
+    judge_usd_per_mtok_output: float | None = Field(default=None, ge=0)
+    judge_timeout_s: float = Field(default=30.0, gt=0)
+    judge_concurrency: int = Field(default=4, ge=1, description="Judge calls in flight at once within a batch.")
     runner_batch_size: int = Field(default=2000, description="Most events the local runner evaluates at once.")
     runner_idle_poll_s: float = Field(default=1.0, description="How often the runner looks for missed events.")
     init_project: str | None = Field(default=None, description="Project created on first start (headless).")
