@@ -141,6 +141,12 @@ class InferenceEvent(_Contract):
             return self.input
         return "\n".join(message.text() for message in self.input)
 
+    def user_text(self) -> str:
+        """What the user wrote: the user turns of a chat (not the app's system prompt), or a plain-string input."""
+        if isinstance(self.input, str):
+            return self.input
+        return "\n".join(message.text() for message in self.input if message.role == "user")
+
 
 FeedbackKind = Literal["thumbs", "rating", "correction", "comment", "flag"]
 RATING_MIN, RATING_MAX = 1, 5

@@ -6,19 +6,30 @@ from collections.abc import Callable
 
 from schemas.settings import Settings
 from streams.evaluators.base import Evaluator
-from streams.evaluators.llm_judge.config import JudgeConfig
-from streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
+from streams.evaluators.embeddings import minilm, wordllama
+from streams.evaluators.groundedness.evaluator import GroundednessEvaluator
+from streams.evaluators.injection import model as injection_model
+from streams.evaluators.injection.evaluator import InjectionEvaluator
 from streams.evaluators.pii.evaluator import PiiEvaluator
 from streams.evaluators.prices import PriceTable
+from streams.evaluators.toxicity import direction
+from streams.evaluators.toxicity.evaluator import ToxicityEvaluator
 from streams.evaluators.usage import UsageEvaluator
 
 FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     UsageEvaluator.name: lambda settings: UsageEvaluator(PriceTable.load(settings.prices_file)),
     PiiEvaluator.name: lambda settings: PiiEvaluator(),
-    LlmJudgeEvaluator.name: lambda settings: LlmJudgeEvaluator(JudgeConfig.from_settings(settings)),
+    GroundednessEvaluator.name: lambda settings: GroundednessEvaluator(wordllama.shared()),
+    InjectionEvaluator.name: lambda settings: InjectionEvaluator(minilm.shared(), injection_model.shipped()),
+    ToxicityEvaluator.name: lambda settings: ToxicityEvaluator(minilm.shared(), direction.shipped()),
 }
-DEFAULT = (UsageEvaluator.name, PiiEvaluator.name)
-"""The local evaluators; the paid llm_judge runs only when named (TELLTALE_EVALUATORS, --evaluator)."""
+DEFAULT = (
+    UsageEvaluator.name,
+    PiiEvaluator.name,
+    GroundednessEvaluator.name,
+    InjectionEvaluator.name,
+    ToxicityEvaluator.name,
+)
 
 
 def build(settings: Settings, names: tuple[str, ...] = DEFAULT) -> list[Evaluator]:

@@ -207,4 +207,4 @@ def test_evaluator_policy_turns_an_evaluator_off_for_one_project(server: Telltal
     evaluators = {e["evaluator"] for e in stored(server, event["event_id"]).json()["evaluations"]}
     with server.client() as admin:
         admin.put("/v1/evaluators/safety.pii", json={"enabled": True})
-    assert evaluators == {"usage"}
+    assert evaluators == {"usage", "safety.toxicity", "safety.prompt_injection"}

@@ -1,0 +1,225 @@
+"""Evaluator quality and speed on the labelled development sets in ../shared/data; prints JSON.
+
+Run: `python -m bench.evaluators [--data DIR] [--only groundedness,...]`. For each evaluator: AUROC of its
+continuous signal, balanced accuracy of the label it ships (its documented threshold, not one fitted
+here), per-event latency p50/p95 at batch 32 on a typical RAG event, and model load time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from schemas.events import InferenceEvent
+from streams.evaluators.base import Evaluator
+from streams.evaluators.groundedness.text import sentences, tokens
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def auroc(labels: list[int], scores: list[float]) -> float:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    ranked = sorted(zip(scores, labels, strict=True))
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    rank_sum, i = 0.0, 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        average_rank = (i + j + 1) / 2
+        rank_sum += average_rank * sum(label for _, label in ranked[i:j])
+        i = j
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+def balanced_accuracy(labels: list[int], predicted: list[bool]) -> float:
+    tp = sum(1 for y, p in zip(labels, predicted, strict=True) if y and p)
+    tn = sum(1 for y, p in zip(labels, predicted, strict=True) if not y and not p)
+    positives = sum(labels)
+    return (tp / positives + tn / (len(labels) - positives)) / 2
+
+
+def event(output: str | None = None, contexts: list[str] | None = None, input_text: str = "q") -> InferenceEvent:
+    return InferenceEvent.model_validate(
+        {
+            "event_id": str(uuid.uuid4()),
+            "ts": "2026-01-01T00:00:00Z",
+            "model": "bench",
+            "input": input_text,
+            "output": output,
+            "contexts": contexts or [],
+        }
+    )
+
+
+def read(data: Path, name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (data / name).read_text().splitlines() if line.strip()]
+
+
+def overlap_baseline(response: str, context: str) -> float:
+    """The plain word-overlap baseline: the worst sentence's best token overlap with a context sentence."""
+    context_tokens = [set(tokens(s)) for s in sentences(context)] or [set()]
+    worst = 1.0
+    for sentence in sentences(response):
+        words = set(tokens(sentence))
+        if words:
+            worst = min(worst, max(len(words & c) / len(words) for c in context_tokens))
+    return worst
+
+
+def groundedness(data: Path) -> dict[str, Any]:
+    from streams.evaluators.embeddings.wordllama import shared
+    from streams.evaluators.groundedness.evaluator import GroundednessEvaluator
+
+    started = time.perf_counter()
+    evaluator = GroundednessEvaluator(shared())
+    evaluator.evaluate([event("Warm-up sentence about nothing.", ["Warm-up passage."])])
+    load_s = time.perf_counter() - started
+    items = [item for item in read(data, "groundedness_begin_dev.jsonl") if item["hallucinated"] is not None]
+    labels, risk, flagged, baseline, unjudged = [], [], [], [], 0
+    for item in items:
+        results = evaluator.evaluate([event(item["response"], [item["context"]])])
+        labels.append(item["hallucinated"])
+        baseline.append(1 - overlap_baseline(item["response"], item["context"]))
+        if not results:
+            unjudged += 1
+            risk.append(0.0)
+            flagged.append(False)
+            continue
+        risk.append(-results[0].details["min_support"])
+        flagged.append(results[0].label == "ungrounded")
+    base_threshold = 0.5
+    return {
+        "data": "groundedness_begin_dev.jsonl",
+        "items": len(items),
+        "no_claims_not_judged": unjudged,
+        "auroc": round(auroc(labels, risk), 4),
+        "balanced_accuracy": round(balanced_accuracy(labels, flagged), 4),
+        "threshold": evaluator.threshold,
+        "word_overlap_baseline": {
+            "auroc": round(auroc(labels, baseline), 4),
+            "balanced_accuracy_at_0.5": round(balanced_accuracy(labels, [b > base_threshold for b in baseline]), 4),
+        },
+        "load_s": round(load_s, 2),
+        **latency(evaluator),
+    }
+
+
+def typical_rag_event() -> InferenceEvent:
+    """3 contexts of ~150 words and a ~100-word answer, as the issue defines a typical RAG event."""
+    passage = (
+        "The Pro plan costs $49 per month when billed monthly and includes 5 seats. Additional seats are $9 each. "
+        "Annual billing lowers the price to $470 per year. Single sign-on is included from the Pro tier up. "
+    ) * 4
+    answer = (
+        "The Pro plan is $49 a month with 5 seats included, and extra seats cost $9 each. "
+        "Paying annually costs $470 for the year. Single sign-on is part of Pro and higher tiers. "
+    ) * 3
+    return event(answer, [passage, passage, passage], "How much does the Pro plan cost, and does it include SSO?")
+
+
+def latency(evaluator: Evaluator, batches: int = 12) -> dict[str, Any]:
+    batch = [typical_rag_event() for _ in range(32)]
+    evaluator.evaluate(batch)
+    per_event = []
+    for _ in range(batches):
+        started = time.perf_counter()
+        evaluator.evaluate(batch)
+        per_event.append((time.perf_counter() - started) / len(batch) * 1000)
+    return {
+        "latency_ms_per_event": {
+            "p50": round(statistics.median(per_event), 2),
+            "p95": round(sorted(per_event)[int(len(per_event) * 0.95)], 2),
+        }
+    }
+
+
+def injection(data: Path) -> dict[str, Any]:
+    from streams.evaluators.embeddings.minilm import MiniLMEmbedder
+    from streams.evaluators.injection.evaluator import InjectionEvaluator, scores_for
+    from streams.evaluators.injection.model import shipped
+
+    started = time.perf_counter()
+    evaluator = InjectionEvaluator(MiniLMEmbedder(), shipped())
+    load_s = time.perf_counter() - started
+    items = read(data, "injection_slabs.jsonl")
+    labels = [item["injection"] for item in items]
+    scores = [float(s) for s in scores_for(evaluator, [item["text"] for item in items])]
+    threshold = evaluator.model.threshold
+    return {
+        "data": "injection_slabs.jsonl",
+        "items": len(items),
+        "auroc": round(auroc(labels, scores), 4),
+        "balanced_accuracy": round(balanced_accuracy(labels, [s >= threshold for s in scores]), 4),
+        "threshold": round(threshold, 4),
+        "load_s": round(load_s, 2),
+        **latency(evaluator),
+    }
+
+
+def toxicity(data: Path) -> dict[str, Any]:
+    from streams.evaluators.embeddings.minilm import MiniLMEmbedder
+    from streams.evaluators.toxicity.direction import shipped
+    from streams.evaluators.toxicity.evaluator import ToxicityEvaluator
+
+    started = time.perf_counter()
+    evaluator = ToxicityEvaluator(MiniLMEmbedder(), shipped())
+    load_s = time.perf_counter() - started
+    items = read(data, "toxicity_toxigen_seed.jsonl")
+    labels = [item["toxic"] for item in items]
+    results = evaluator.evaluate([event(item["text"], input_text="") for item in items])
+    scores = [r.value or 0.0 for r in results]
+    return {
+        "data": "toxicity_toxigen_seed.jsonl",
+        "items": len(items),
+        "auroc": round(auroc(labels, scores), 4),
+        "balanced_accuracy": round(balanced_accuracy(labels, [r.label == "toxic" for r in results]), 4),
+        "threshold": round(evaluator.direction.threshold, 4),
+        "load_s": round(load_s, 2),
+        **latency(evaluator),
+    }
+
+
+def all_local(data: Path) -> dict[str, Any]:
+    """Every default local evaluator on the typical RAG event, as the pipeline runs them (shared models)."""
+    from schemas.settings import Settings
+    from streams.evaluators import registry
+
+    started = time.perf_counter()
+    evaluators = registry.build(Settings())
+    load_s = time.perf_counter() - started
+
+    class All(Evaluator):
+        name, version = "all", "0"
+
+        def evaluate(self, batch):  # type: ignore[no-untyped-def]
+            return [result for evaluator in evaluators for result in evaluator.evaluate(batch)]
+
+    return {"evaluators": [e.name for e in evaluators], "load_s": round(load_s, 2), **latency(All())}
+
+
+BENCHES: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "groundedness": groundedness,
+    "injection": injection,
+    "toxicity": toxicity,
+    "all_local": all_local,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--only", default=",".join(BENCHES))
+    args = parser.parse_args()
+    print(json.dumps({name: BENCHES[name](args.data) for name in args.only.split(",")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Local sentence embedders whose weights ship inside installed packages: nothing is downloaded."""

@@ -1,0 +1,1 @@
+"""Groundedness: is each sentence of an answer supported by the retrieved passages?"""
