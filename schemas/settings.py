@@ -21,6 +21,9 @@ class Settings(BaseSettings):
         description="chdb:///path (embedded) or http(s)://user:pass@host:8123/db; default: chdb in data_dir.",
     )
     kafka_bootstrap: str | None = Field(default=None, description="Set to run in cluster mode on Kafka.")
+    roles: str = Field(
+        default="store,evaluate", description="Cluster mode: the worker roles `telltale up`/`worker` run in-process."
+    )
     host: str = "127.0.0.1"
     port: int = 8600
     max_body_bytes: int = limits.MAX_BODY_BYTES

@@ -1,21 +1,36 @@
-"""Builds local mode's parts from the settings: store, migrations, keys, ingest, pipeline and runner."""
+"""Builds a process's parts from the settings: local mode (one process) or cluster mode (Kafka roles)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from schemas.migrate import migrate
 from schemas.settings import Settings
 from schemas.store import Store
 from services.auth.keys import KeyRing
+from services.ingest.kafka_log import KafkaEventLog
 from services.ingest.log import StoreEventLog
 from services.ingest.service import IngestService
 from streams.evaluators import registry
 from streams.evaluators.base import Evaluator
 from streams.evaluators.policy import StoredPolicies
 from streams.pipeline import Pipeline
+from streams.runners.evaluate import EvaluateRole
 from streams.runners.local import LocalRunner
+from streams.runners.store.consumer import StoreRole
 from streams.sink import Sink
+
+ROLES = ("store", "evaluate")
+
+
+class Job(Protocol):
+    """Background work the process runs beside the API until it stops (a runner, a role, the producer)."""
+
+    name: str
+
+    async def run(self, stop: asyncio.Event) -> None: ...
 
 
 @dataclass
@@ -29,6 +44,7 @@ class Runtime:
     runner: LocalRunner | None
     policies: StoredPolicies
     evaluators: list[Evaluator]
+    jobs: list[Job] = field(default_factory=list)
 
     def close(self) -> None:
         self.store.close()
@@ -59,4 +75,47 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
         runner=runner,
         policies=policies,
         evaluators=evaluators,
+        jobs=[runner] if runner else [],
     )
+
+
+def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
+    """Cluster mode's API process: ingest publishes to Kafka; with chDB, the store role must live here too."""
+    assert settings.kafka_bootstrap, "cluster mode needs TELLTALE_KAFKA_BOOTSTRAP"
+    store = Store(settings.store_url())
+    migrate(store)
+    policies = StoredPolicies(store)
+    log = KafkaEventLog(settings.kafka_bootstrap, store)
+    return Runtime(
+        settings=settings,
+        store=store,
+        keys=KeyRing(store),
+        ingest=IngestService(log, settings.max_batch_items),
+        runner=None,
+        policies=policies,
+        evaluators=registry.build(settings, tuple(settings.evaluators or registry.DEFAULT)),
+        jobs=[log, *cluster_roles(settings, roles, store)],
+    )
+
+
+def parse_roles(text: str) -> tuple[str, ...]:
+    """`evaluate,store` as a tuple of role names."""
+    return tuple(role.strip() for role in text.split(",") if role.strip())
+
+
+def cluster_roles(settings: Settings, roles: tuple[str, ...], store: Store | None) -> list[Job]:
+    """The worker roles this process runs; without a store (chDB owned elsewhere) evaluation uses default policies."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown role(s) {sorted(unknown)}; known: {list(ROLES)}")
+    bootstrap = settings.kafka_bootstrap
+    assert bootstrap, "cluster mode needs TELLTALE_KAFKA_BOOTSTRAP"
+    jobs: list[Job] = []
+    if "store" in roles:
+        assert store is not None, "the store role needs the store"
+        jobs.append(StoreRole(bootstrap, Sink(store)))
+    if "evaluate" in roles:
+        evaluators = registry.build(settings, tuple(settings.evaluators or registry.DEFAULT))
+        pipeline = Pipeline(evaluators, StoredPolicies(store) if store else None)
+        jobs.append(EvaluateRole(bootstrap, pipeline, settings.data_dir / "evaluate"))
+    return jobs

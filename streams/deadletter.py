@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -68,3 +69,43 @@ COLUMNS = [
     "raw",
     "raw_truncated",
 ]
+
+
+def to_record(letter: DeadLetter) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The dead-letter topic's record: the original bytes as the value, everything else in headers."""
+    headers = {
+        "project_id": letter.project_id,
+        "source": letter.source,
+        "kind": letter.kind,
+        "reason": letter.reason,
+        "item_index": str(letter.item_index),
+        "event_id": letter.event_id,
+        "errors": orjson.dumps([error.as_dict() for error in letter.errors]).decode(),
+        "received_at": letter.received_at.isoformat(),
+    }
+    return letter.raw, [(name, value.encode()) for name, value in headers.items()]
+
+
+def from_record(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> DeadLetter:
+    """Rebuild a dead letter from its record; a header that cannot be read leaves its field empty."""
+    found = {name: raw.decode(errors="replace") for name, raw in headers if raw is not None}
+    try:
+        errors = tuple(FieldError(e["field"], e["reason"]) for e in orjson.loads(found.get("errors", "[]")))
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        errors = ()
+    try:
+        received_at = datetime.fromisoformat(found["received_at"])
+    except (KeyError, ValueError):
+        received_at = datetime.now(UTC)
+    index = found.get("item_index", "-1")
+    return DeadLetter(
+        project_id=found.get("project_id", ""),
+        source=found.get("source", "kafka"),
+        kind=found.get("kind", ""),
+        reason=found.get("reason", "no reason given"),
+        raw=value or b"",
+        item_index=int(index) if index.lstrip("-").isdigit() else -1,
+        event_id=found.get("event_id", ""),
+        errors=errors,
+        received_at=received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC),
+    )

@@ -1,9 +1,10 @@
-"""The FastAPI application: routers, and the local runner started and stopped with the server."""
+"""The FastAPI application: routers, and the background jobs started and stopped with the server."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -11,20 +12,23 @@ from fastapi import FastAPI
 from services.api.routers import evaluators, health, ingest, reads
 from services.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
 
 def create_app(rt: Runtime) -> FastAPI:
-    """An app serving this runtime; in local mode its lifespan runs the in-process runner."""
+    """An app serving this runtime; its lifespan runs the runtime's jobs (the local runner, or cluster roles)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(rt.runner.run(stop)) if rt.runner else None
+        tasks = [asyncio.create_task(job.run(stop), name=job.name) for job in rt.jobs]
+        for task in tasks:
+            task.add_done_callback(_report_crash)
         try:
             yield
         finally:
             stop.set()
-            if task is not None:
-                await task
+            await asyncio.gather(*tasks)
 
     app = FastAPI(
         title="Telltale",
@@ -36,3 +40,9 @@ def create_app(rt: Runtime) -> FastAPI:
     for router in (health.router, ingest.router, reads.router, evaluators.router):
         app.include_router(router)
     return app
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    """A job that ends with an error is logged at once, not only when the server stops."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background job %s crashed", task.get_name(), exc_info=task.exception())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import secrets
 import sys
 import threading
@@ -16,13 +17,14 @@ import uvicorn
 from schemas.migrate import migrate as apply_migrations
 from schemas.settings import Settings
 from schemas.store import Store
+from schemas.topics import ensure_topics
 from services.api.app import create_app
 from services.auth.keys import KeyRing
 from services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
 from services.cli.evaluate import evaluate_lines, open_binary
 from services.demo.generator import DemoTraffic
 from services.demo.sender import DemoSender
-from services.runtime import open_local
+from services.runtime import Runtime, open_cluster, open_local, parse_roles
 from streams.evaluators import registry
 
 
@@ -39,7 +41,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def up(args: argparse.Namespace) -> int:
     """Local mode in one process: migrate, bootstrap on first start, serve, evaluate (and maybe demo)."""
     settings = settings_from(args)
-    rt = open_local(settings)
+    rt = _open(settings)
     first = bootstrap(rt.store, rt.keys, settings)
     url = f"http://{settings.host}:{settings.port}"
     if first is not None:
@@ -47,12 +49,21 @@ def up(args: argparse.Namespace) -> int:
     if args.demo:
         key = first.ingest_key if first and first.ingest_key else _demo_key(rt.keys, rt.store)
         threading.Thread(target=_demo_in_background, args=(url, key, args.demo_events), daemon=True).start()
-    print(f"Telltale local mode on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
+    mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
+    print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
     try:
         uvicorn.run(create_app(rt), host=settings.host, port=settings.port, log_level="warning")
     finally:
         rt.close()
     return 0
+
+
+def _open(settings: Settings) -> Runtime:
+    """Local mode, or with TELLTALE_KAFKA_BOOTSTRAP the API on Kafka with the configured roles in-process."""
+    if not settings.kafka_bootstrap:
+        return open_local(settings)
+    asyncio.run(ensure_topics(settings.kafka_bootstrap))
+    return open_cluster(settings, parse_roles(settings.roles))
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -65,6 +76,9 @@ def migrate(args: argparse.Namespace) -> int:
         else "store is up to date"
     )
     store.close()
+    if settings.kafka_bootstrap:
+        created = asyncio.run(ensure_topics(settings.kafka_bootstrap))
+        print(f"created topic(s) {created}" if created else "Kafka topics are up to date")
     return 0
 
 

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import commands
+from services.cli import cluster, commands
+from services.runtime import ROLES
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,6 +43,18 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--input", default="-", help="JSONL file, or - for stdin")
     evaluate.add_argument("--output", default="-", help="JSONL file, or - for stdout")
     evaluate.set_defaults(run=commands.evaluate)
+
+    worker = sub.add_parser("worker", help="cluster mode: run Kafka roles (needs TELLTALE_KAFKA_BOOTSTRAP)")
+    worker.add_argument("--roles", help=f"comma-separated, from {','.join(ROLES)} (default: TELLTALE_ROLES, both)")
+    worker.add_argument("--data-dir", type=Path)
+    worker.set_defaults(run=cluster.worker)
+
+    replay = sub.add_parser("replay", help="re-evaluate stored events with the current evaluator versions")
+    replay.add_argument("--from", dest="from_", required=True, help="ISO time: events with ts from here on")
+    replay.add_argument("--evaluator", action="append", help="only this evaluator; repeat for more (default: all)")
+    replay.add_argument("--batch", type=int, default=2000, help="events per batch (default 2000)")
+    replay.add_argument("--data-dir", type=Path)
+    replay.set_defaults(run=cluster.replay)
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)

@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 from schemas.events import FeedbackEvent, InferenceEvent
 from schemas.rows import feedback_row, inference_row
 from schemas.store import Store
+from services.ingest.known import fresh
 from streams.deadletter import DeadLetter
 from streams.pipeline import ProjectEvent
 from streams.sink import Sink
@@ -19,11 +20,22 @@ Event = InferenceEvent | FeedbackEvent
 TABLES: dict[Kind, str] = {"inference": "inference_events", "feedback": "feedback_events"}
 
 
+class LogUnavailableError(RuntimeError):
+    """The log cannot take events right now (e.g. the broker is down); nothing was acknowledged, retry later."""
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class EventLog(Protocol):
     """Where accepted events go; `append` returns only after they are durable."""
 
     async def append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> list[bool]:
-        """Append the events; True for each one newly written, False for a duplicate of a known event_id."""
+        """Append the events; True for each one newly written, False for a duplicate of a known event_id.
+
+        Raises LogUnavailableError when the log cannot make them durable now.
+        """
         ...
 
     async def dead_letters(self, letters: Sequence[DeadLetter]) -> None:
@@ -59,31 +71,14 @@ class StoreEventLog:
             await asyncio.to_thread(self.sink.dead_letters, letters)
 
     def _append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> tuple[datetime, list[bool]]:
-        known = self._known_ids(project_id, TABLES[kind], [str(event.event_id) for event in events])
-        fresh: list[bool] = []
-        for event in events:
-            event_id = str(event.event_id)
-            fresh.append(event_id not in known)
-            known.add(event_id)
+        flags = fresh(self.store, project_id, TABLES[kind], events)
         received_at = self._next_received_at()
-        new = [event for event, is_new in zip(events, fresh, strict=True) if is_new]
+        new = [event for event, is_new in zip(events, flags, strict=True) if is_new]
         if kind == "inference":
             self.sink.inference([inference_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]
         else:
             self.sink.feedback([feedback_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]
-        return received_at, fresh
-
-    def _known_ids(self, project_id: str, table: str, event_ids: list[str]) -> set[str]:
-        """Which of these ids the project already stored (the bloom-filter index makes this cheap).
-
-        The ids travel as one string parameter: binding them as Array(UUID) costs three times more.
-        """
-        found = self.store.column(
-            f"SELECT toString(event_id) FROM {table} WHERE project_id = {{p:String}} "
-            "AND event_id IN (SELECT toUUID(arrayJoin(splitByChar(',', {ids:String}))))",
-            {"p": project_id, "ids": ",".join(event_ids)},
-        )
-        return set(found)
+        return received_at, flags
 
     def _next_received_at(self) -> datetime:
         """Wall-clock time, nudged forward if needed, so every write's offset is strictly after the last."""

@@ -10,6 +10,8 @@ from streams.evaluators.embeddings import minilm, wordllama
 from streams.evaluators.groundedness.evaluator import GroundednessEvaluator
 from streams.evaluators.injection import model as injection_model
 from streams.evaluators.injection.evaluator import InjectionEvaluator
+from streams.evaluators.llm_judge.config import JudgeConfig
+from streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
 from streams.evaluators.pii.evaluator import PiiEvaluator
 from streams.evaluators.prices import PriceTable
 from streams.evaluators.toxicity import direction
@@ -22,6 +24,7 @@ FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     GroundednessEvaluator.name: lambda settings: GroundednessEvaluator(wordllama.shared()),
     InjectionEvaluator.name: lambda settings: InjectionEvaluator(minilm.shared(), injection_model.shipped()),
     ToxicityEvaluator.name: lambda settings: ToxicityEvaluator(minilm.shared(), direction.shipped()),
+    LlmJudgeEvaluator.name: lambda settings: LlmJudgeEvaluator(JudgeConfig.from_settings(settings)),
 }
 DEFAULT = (
     UsageEvaluator.name,
@@ -30,6 +33,7 @@ DEFAULT = (
     InjectionEvaluator.name,
     ToxicityEvaluator.name,
 )
+"""The local evaluators; the paid llm_judge runs only when named (TELLTALE_EVALUATORS, --evaluator)."""
 
 
 def build(settings: Settings, names: tuple[str, ...] = DEFAULT) -> list[Evaluator]:

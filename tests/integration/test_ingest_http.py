@@ -52,6 +52,9 @@ def test_accepted_events_are_stored_and_evaluated(server: TelltaleServer) -> Non
         ("usage", "cost_usd"),
         ("safety.pii", "input"),
         ("safety.pii", "output"),
+        ("safety.toxicity", "input"),
+        ("safety.toxicity", "output"),
+        ("safety.prompt_injection", "input"),
     }
 
 

@@ -11,7 +11,7 @@ from services.api.dependencies import require, runtime
 from services.auth.keys import ApiKey
 from services.ingest.body import read_body
 from services.ingest.errors import IngestError
-from services.ingest.log import Kind
+from services.ingest.log import Kind, LogUnavailableError
 from services.ingest.service import IngestResult
 from services.runtime import Runtime
 
@@ -24,6 +24,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "The key lacks the ingest scope."},
     413: {"description": f"Body over {limits.MAX_BODY_BYTES} bytes or over {limits.MAX_BATCH_ITEMS} events."},
     422: {"model": IngestResult, "description": "Every item rejected (kept as dead letters)."},
+    503: {"description": "The event log (Kafka) did not acknowledge: nothing was accepted; retry after Retry-After."},
 }
 
 
@@ -66,5 +67,7 @@ async def _ingest(request: Request, key: ApiKey, rt: Runtime, kind: Kind) -> Res
         result = await rt.ingest.ingest(key.project_id, kind, body, headers.get("content-type"))
     except IngestError as error:
         raise HTTPException(error.status, error.message) from None
+    except LogUnavailableError as error:
+        raise HTTPException(503, str(error), {"Retry-After": str(error.retry_after_s)}) from None
     status = 200 if not result.rejected else 422 if result.rejected == len(result.items) else 207
     return Response(result.model_dump_json(), status_code=status, media_type="application/json")

@@ -1,0 +1,89 @@
+"""`telltale worker` (cluster mode's Kafka roles) and `telltale replay` (re-evaluate stored events)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+
+from schemas.store import Store
+from schemas.topics import ensure_topics
+from services.cli.commands import settings_from
+from services.runtime import Job, cluster_roles, parse_roles
+from streams.evaluators import registry
+from streams.evaluators.policy import StoredPolicies
+from streams.pipeline import Pipeline
+from streams.replay import Replay
+from streams.sink import Sink
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Run Kafka roles until SIGTERM/SIGINT; the store role opens the store (chDB: no other process may)."""
+    settings = settings_from(args)
+    if not settings.kafka_bootstrap:
+        print("telltale worker: set TELLTALE_KAFKA_BOOTSTRAP (worker roles run on Kafka)", file=sys.stderr)
+        return 2
+    roles = parse_roles(args.roles or settings.roles)
+    asyncio.run(ensure_topics(settings.kafka_bootstrap))
+    needs_store = "store" in roles or not settings.store_url().startswith("chdb://")
+    store = Store(settings.store_url()) if needs_store else None
+    try:
+        jobs = cluster_roles(settings, roles, store)
+        print(f"telltale worker: roles {','.join(roles)} on Kafka {settings.kafka_bootstrap}", flush=True)
+        asyncio.run(_run_until_signalled(jobs))
+    finally:
+        if store is not None:
+            store.close()
+    return 0
+
+
+async def _run_until_signalled(jobs: list[Job]) -> None:
+    """Run the jobs; SIGTERM or SIGINT asks them to finish their batch and stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await asyncio.gather(*(job.run(stop) for job in jobs))
+
+
+def replay(args: argparse.Namespace) -> int:
+    """Re-evaluate stored events from `--from` with the current evaluator versions, showing progress."""
+    settings = settings_from(args)
+    start = datetime.fromisoformat(args.from_)
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    names = tuple(args.evaluator or settings.evaluators or registry.DEFAULT)
+    store = Store(settings.store_url())
+    try:
+        pipeline = Pipeline(registry.build(settings, names), StoredPolicies(store))
+        run = Replay(store, pipeline, Sink(store), batch_size=args.batch)
+        written = run.run(start, _ProgressBar(sys.stderr.isatty()))
+    finally:
+        store.close()
+    versions = ", ".join(f"{e.name} v{e.version}" for e in pipeline.evaluators)
+    skipped = f"; {run.unreadable} unreadable event(s) skipped" if run.unreadable else ""
+    print(f"replay: wrote {written} evaluation rows ({versions}){skipped}")
+    return 0
+
+
+class _ProgressBar:
+    """A redrawn bar on a terminal, a line per second otherwise (logs, CI)."""
+
+    def __init__(self, tty: bool, width: int = 30) -> None:
+        self.tty = tty
+        self.width = width
+        self.started = time.monotonic()
+        self.printed = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.tty and now - self.printed < 1.0 and done < total:
+            return
+        self.printed = now
+        share = done / total if total else 1.0
+        bar = "#" * round(share * self.width)
+        rate = done / max(now - self.started, 1e-6)
+        line = f"replay [{bar:<{self.width}}] {done}/{total} events ({share:.0%}, {rate:,.0f}/s)"
+        print(("\r" + line) if self.tty else line, end="" if self.tty and done < total else "\n", file=sys.stderr)
