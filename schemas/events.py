@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import (
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     NonNegativeFloat,
@@ -78,20 +79,32 @@ class Context(_Contract):
     source: Annotated[str, StringConstraints(max_length=2048)] | None = None
     score: float | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, data: Any) -> Any:
-        return {"text": data} if isinstance(data, str) else data
+
+def _passage(data: Any) -> Any:
+    """A plain string is a passage's text."""
+    return {"text": data} if isinstance(data, str) else data
+
+
+PassageIn = Annotated[
+    Context,
+    BeforeValidator(
+        _passage, json_schema_input_type=Context | Annotated[str, Field(max_length=limits.MAX_CONTEXT_CHARS)]
+    ),
+]
 
 
 class Usage(_Contract):
     """Token counts and cost in USD; OpenAI's prompt/completion names are accepted too."""
 
     input_tokens: NonNegativeInt | None = Field(
-        default=None, validation_alias=AliasChoices("input_tokens", "prompt_tokens")
+        default=None,
+        validation_alias=AliasChoices("input_tokens", "prompt_tokens"),
+        description="Also read from OpenAI's name, prompt_tokens.",
     )
     output_tokens: NonNegativeInt | None = Field(
-        default=None, validation_alias=AliasChoices("output_tokens", "completion_tokens")
+        default=None,
+        validation_alias=AliasChoices("output_tokens", "completion_tokens"),
+        description="Also read from OpenAI's name, completion_tokens.",
     )
     total_tokens: NonNegativeInt | None = None
     cost: NonNegativeFloat | None = Field(default=None, description="Cost of the call in USD, if known.")
@@ -120,7 +133,7 @@ class InferenceEvent(_Contract):
     prompt_version: ShortStr | None = None
     input: Text | Annotated[list[ChatMessage], Field(max_length=limits.MAX_MESSAGES)]
     output: Text | None = None
-    contexts: Annotated[list[Context], Field(max_length=limits.MAX_CONTEXTS)] = Field(
+    contexts: Annotated[list[PassageIn], Field(max_length=limits.MAX_CONTEXTS)] = Field(
         default_factory=list, description="Retrieved passages the answer should be grounded in."
     )
     usage: Usage | None = None
