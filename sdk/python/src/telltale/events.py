@@ -14,6 +14,7 @@ SCHEMA_VERSION = 1
 Kind = Literal["inference", "feedback"]
 
 _USAGE_ALIASES = {"prompt_tokens": "input_tokens", "completion_tokens": "output_tokens"}
+_USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "total_tokens", "cost"})
 _VERSION_MASK = ~((0xF << 76) | (0x3 << 62))
 _VERSION_BITS = (0x4 << 76) | (0x2 << 62)
 _rng = random.Random(os.urandom(32))
@@ -169,14 +170,16 @@ def feedback(
 
 
 def complete(event: dict[str, Any]) -> dict[str, Any]:
-    """Finish an event off the hot path: format `ts`; the contract's usage names; a string context is its text."""
+    """Finish an event off the hot path: format `ts`; the contract's usage names only (OpenAI's usage objects carry
+    `*_tokens_details` the contract refuses); a string context is its text."""
     event["ts"] = iso_utc(event["ts"])
     contexts = event.get("contexts")
     if contexts is not None:
         event["contexts"] = [{"text": context} if isinstance(context, str) else context for context in contexts]
     usage = event.get("usage")
     if usage is not None:
-        event["usage"] = {_USAGE_ALIASES.get(key, key): value for key, value in usage.items() if value is not None}
+        renamed = {_USAGE_ALIASES.get(key, key): value for key, value in usage.items() if value is not None}
+        event["usage"] = {key: value for key, value in renamed.items() if key in _USAGE_KEYS}
     return event
 
 
