@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.api.routers import evaluators, health, ingest, reads
+from services.api.routers import evaluators, health, ingest, otlp, reads
 from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def create_app(rt: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    for router in (health.router, ingest.router, reads.router, evaluators.router):
+    for router in (health.router, ingest.router, otlp.router, reads.router, evaluators.router):
         app.include_router(router)
     return app
 

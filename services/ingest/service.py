@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from schemas.events import FeedbackEvent, InferenceEvent
-from services.ingest.batch import split
+from services.ingest.batch import RawItem, split
 from services.ingest.errors import IngestError
 from services.ingest.log import EventLog, Kind
 from services.ingest.validate import Verdict, validate
@@ -53,9 +53,17 @@ class IngestService:
         try:
             items = split(body, content_type, self.max_batch_items)
         except IngestError as error:
-            if error.keep_body:
-                await self.log.dead_letters([DeadLetter(project_id, source, kind, error.message, body)])
+            await self.refuse(project_id, source, kind, body, error)
             raise
+        return await self.ingest_items(project_id, kind, items, source)
+
+    async def refuse(self, project_id: str, source: str, kind: Kind, body: bytes, error: IngestError) -> None:
+        """Keep a refused body as a dead letter when it was readable."""
+        if error.keep_body:
+            await self.log.dead_letters([DeadLetter(project_id, source, kind, error.message, body)])
+
+    async def ingest_items(self, project_id: str, kind: Kind, items: list[RawItem], source: str) -> IngestResult:
+        """Validate items already split from a request (JSON, NDJSON or OTLP spans), append, dead-letter."""
         verdicts = validate(items, CONTRACTS[kind])
         valid = [verdict for verdict in verdicts if verdict.event is not None]
         written = await self.log.append(project_id, kind, [verdict.event for verdict in valid]) if valid else []

@@ -1,0 +1,76 @@
+"""POST /v1/traces: OTLP/HTTP traces from apps instrumented with the OpenTelemetry GenAI conventions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+from services.api.dependencies import require, runtime
+from services.auth.keys import ApiKey
+from services.ingest import genai, otlp
+from services.ingest.batch import RawItem
+from services.ingest.body import read_body
+from services.ingest.errors import IngestError
+from services.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+SOURCE = "http:/v1/traces"
+
+
+@router.post(
+    "/traces",
+    responses={200: {"description": "ExportTraceServiceResponse; partialSuccess counts rejected GenAI spans."}},
+)
+async def ingest_traces(
+    request: Request, key: Annotated[ApiKey, Depends(require("ingest"))], rt: Annotated[Runtime, Depends(runtime)]
+) -> Response:
+    """GenAI spans become inference events (id derived from trace and span ids); other spans are counted, not kept."""
+    headers = request.headers
+    content_type = headers.get("content-type")
+    body = b""
+    try:
+        body = await read_body(
+            request.stream(), headers.get("content-length"), headers.get("content-encoding"), rt.settings.max_body_bytes
+        )
+        spans = otlp.decode(body, content_type)
+    except IngestError as error:
+        await rt.ingest.refuse(key.project_id, SOURCE, "inference", body, error)
+        raise HTTPException(error.status, error.message) from None
+    llm_spans = [span for span in spans if genai.is_genai(span)]
+    items = [_item(index, span) for index, span in enumerate(llm_spans)]
+    result = await rt.ingest.ingest_items(key.project_id, "inference", items, SOURCE) if items else None
+    rejected = result.rejected if result else 0
+    counts = {
+        "Telltale-Accepted": str(result.accepted if result else 0),
+        "Telltale-Duplicates": str(result.duplicates if result else 0),
+        "Telltale-Rejected": str(rejected),
+        "Telltale-Ignored-Spans": str(len(spans) - len(llm_spans)),
+    }
+    message = _first_error(result) if rejected else ""
+    if (content_type or "").startswith(otlp.PROTOBUF):
+        reply = ExportTraceServiceResponse()
+        if rejected:
+            reply.partial_success.rejected_spans = rejected
+            reply.partial_success.error_message = message
+        return Response(reply.SerializeToString(), media_type=otlp.PROTOBUF, headers=counts)
+    document = {"partialSuccess": {"rejectedSpans": rejected, "errorMessage": message}} if rejected else {}
+    return Response(orjson.dumps(document), media_type=otlp.JSON, headers=counts)
+
+
+def _item(index: int, span: otlp.Span) -> RawItem:
+    """A span as an ingest item: its event if it maps, else the mapping error; the raw span is kept either way."""
+    raw = orjson.dumps(span.raw)
+    try:
+        return RawItem(index, raw, genai.to_event(span))
+    except (TypeError, ValueError) as error:
+        return RawItem(index, raw, error=f"span does not map to an inference event: {error}")
+
+
+def _first_error(result: object) -> str:
+    for item in result.items:  # type: ignore[attr-defined]
+        if item.status == "rejected" and item.errors:
+            return f"span {item.index}: {item.errors[0].field}: {item.errors[0].reason}"
+    return ""
