@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     judge_concurrency: int = Field(default=4, ge=1, description="Judge calls in flight at once within a batch.")
     runner_batch_size: int = Field(default=2000, description="Most events the local runner evaluates at once.")
     runner_idle_poll_s: float = Field(default=1.0, description="How often the runner looks for missed events.")
+    alerts_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description='Private hosts or networks alert channels may reach, e.g. ["127.0.0.0/8", "hooks.internal"].',
+    )
+    alerts_interval_s: float = Field(default=2.0, description="Longest wait between two alert evaluation passes.")
+    alerts_delivery_timeout_s: float = Field(default=10.0, description="Timeout of one notification request.")
+    alerts_give_up_after_s: float = Field(default=21600.0, description="Age at which a notification stops retrying.")
     init_project: str | None = Field(default=None, description="Project created on first start (headless).")
     init_ingest_key: str | None = None
     init_admin_key: str | None = None

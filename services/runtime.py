@@ -9,6 +9,7 @@ from typing import Protocol
 from schemas.migrate import migrate
 from schemas.settings import Settings
 from schemas.store import Store
+from services.alerts.loop import AlertLoop
 from services.auth.keys import KeyRing
 from services.ingest.kafka_log import KafkaEventLog
 from services.ingest.log import StoreEventLog
@@ -67,6 +68,11 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
             idle_poll_s=settings.runner_idle_poll_s,
         )
     log = StoreEventLog(store, sink, on_inference=runner.offer if runner else None)
+    jobs: list[Job] = []
+    if runner is not None:
+        alerts = AlertLoop(store, settings)
+        runner.listeners.append(alerts.wake)
+        jobs = [runner, alerts]
     return Runtime(
         settings=settings,
         store=store,
@@ -75,7 +81,7 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
         runner=runner,
         policies=policies,
         evaluators=evaluators,
-        jobs=[runner] if runner else [],
+        jobs=jobs,
     )
 
 

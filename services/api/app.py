@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.api.routers import evaluators, health, ingest, otlp, reads
+from services.api.routers import alert_rules, alerts, evaluators, health, ingest, metrics, otlp, reads, silences
 from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ def create_app(rt: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    for router in (health.router, ingest.router, otlp.router, reads.router, evaluators.router):
+    routers = (health, ingest, otlp, reads, metrics, evaluators, alert_rules, alerts, silences)
+    for router in (module.router for module in routers):
         app.include_router(router)
     return app
 

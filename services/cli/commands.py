@@ -18,6 +18,7 @@ from schemas.migrate import migrate as apply_migrations
 from schemas.settings import Settings
 from schemas.store import Store
 from schemas.topics import ensure_topics
+from services.alerts import standalone as alert_engine
 from services.api.app import create_app
 from services.auth.keys import KeyRing
 from services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
@@ -92,6 +93,12 @@ def keys_create(args: argparse.Namespace) -> int:
     key, api_key = KeyRing(store).create(args.project, scopes, args.name)  # type: ignore[arg-type]
     print(f"{key}\n(project {api_key.project_id}, scopes {','.join(api_key.scopes)}; shown once, store it now)")
     store.close()
+    return 0
+
+
+def alerts(args: argparse.Namespace) -> int:
+    """Cluster mode's alert engine: evaluate rules and notify while holding the lease (a second copy waits)."""
+    alert_engine.run(settings_from(args))
     return 0
 
 

@@ -29,6 +29,10 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument("--data-dir", type=Path)
     migrate.set_defaults(run=commands.migrate)
 
+    alerts = sub.add_parser("alerts", help="cluster mode: the alert engine (one active at a time, safe to run two)")
+    alerts.add_argument("--data-dir", type=Path)
+    alerts.set_defaults(run=commands.alerts)
+
     demo = sub.add_parser("demo", help="send realistic RAG traffic with failures to a running server")
     demo.add_argument("--url", default="http://127.0.0.1:8600")
     demo.add_argument("--key", required=True, help="an API key with the ingest scope")

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -61,6 +61,8 @@ class LocalRunner:
         self._cached_events = 0
         self._cache_lock = threading.Lock()
         self._behind = True
+        self.listeners: list[Callable[[], None]] = []
+        """Told (from the runner's thread) after each batch's evaluations are stored: e.g. wake the alert engine."""
 
     def offer(self, received_at: datetime, batch: Sequence[ProjectEvent]) -> None:
         """Told by the ingest, in write order, right after a durable write of `batch` at `received_at`."""
@@ -143,6 +145,8 @@ class LocalRunner:
         self.sink.dead_letters(broken)
         self.position = last
         self.processed += len(batch) + len(broken)
+        for listener in self.listeners:
+            listener()
         if time.monotonic() - self._saved_at >= self.checkpoint_interval_s:
             self.checkpoint()
 

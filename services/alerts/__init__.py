@@ -1,0 +1,1 @@
+"""Alerting: rules over the metric catalog, an Alertmanager-style lifecycle and notifier, signed deliveries."""

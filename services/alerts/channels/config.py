@@ -1,0 +1,73 @@
+"""Channel settings as rules store them; secrets are write-only and shown redacted everywhere else."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, SecretStr, SerializationInfo, field_serializer
+
+PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+
+
+def _reveal(secret: SecretStr, info: SerializationInfo) -> str:
+    """The secret only for storage (context {"reveal": True}); a mask for everyone else."""
+    return secret.get_secret_value() if (info.context or {}).get("reveal") else "**********"
+
+
+class WebhookChannel(BaseModel):
+    """Generic JSON POST, signed with HMAC-SHA256 over `<t>.<body>` in the `Telltale-Signature` header."""
+
+    type: Literal["webhook"] = "webhook"
+    url: str = Field(description="http(s) URL that receives the JSON.")
+    secret: SecretStr = Field(min_length=16, description="Signing secret (write-only).")
+    send_resolved: bool = True
+
+    @field_serializer("secret")
+    def _secret(self, secret: SecretStr, info: SerializationInfo) -> str:
+        return _reveal(secret, info)
+
+    @property
+    def target(self) -> str:
+        return self.url
+
+
+class SlackChannel(BaseModel):
+    """A Slack incoming webhook; its URL is the credential, so it is write-only too."""
+
+    type: Literal["slack"] = "slack"
+    url: SecretStr = Field(description="The incoming-webhook URL (write-only).")
+    send_resolved: bool = True
+
+    @field_serializer("url")
+    def _url(self, url: SecretStr, info: SerializationInfo) -> str:
+        return _reveal(url, info)
+
+    @property
+    def target(self) -> str:
+        return self.url.get_secret_value()
+
+
+class PagerDutyChannel(BaseModel):
+    """PagerDuty Events API v2: trigger and resolve, one dedup_key per alert."""
+
+    type: Literal["pagerduty"] = "pagerduty"
+    routing_key: SecretStr = Field(description="The integration's routing key (write-only).")
+    url: str = PAGERDUTY_EVENTS_URL
+    send_resolved: bool = True
+
+    @field_serializer("routing_key")
+    def _key(self, key: SecretStr, info: SerializationInfo) -> str:
+        return _reveal(key, info)
+
+    @property
+    def target(self) -> str:
+        return self.url
+
+
+Channel = Annotated[WebhookChannel | SlackChannel | PagerDutyChannel, Field(discriminator="type")]
+
+
+def describe(channel: Channel, index: int) -> str:
+    """A name for the channel safe to log and to return: its position, type and host, never a secret."""
+    return f"{index}:{channel.type}:{urlsplit(channel.target).hostname or '?'}"

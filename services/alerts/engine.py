@@ -1,0 +1,77 @@
+"""The rule engine's transitions, as pure functions: samples and the previous state in, the next state out.
+
+inactive -> pending (condition holds) -> firing (held for `for`) -> resolved (condition gone); pending
+falls back to inactive. Too few samples, or no value, is no verdict: the state stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from services.alerts.catalog import Sample
+from services.alerts.rules import Rule
+from services.alerts.state import AlertState, fingerprint
+
+
+def step(rule: Rule, previous: AlertState | None, sample: Sample, now: datetime) -> AlertState | None:
+    """The group's next state after one observation; None while it never left inactive."""
+    if sample.value is None or sample.samples < rule.min_samples:
+        return previous
+    name = previous.state if previous else "inactive"
+    if not rule.breached(sample.value):
+        if previous is None:
+            return None
+        observed = previous.observed(sample.value, sample.samples, now)
+        if name == "pending":
+            return replace(observed, state="inactive")
+        if name == "firing":
+            return replace(observed, state="resolved", resolved_at=now)
+        return observed
+    if name in ("inactive", "resolved") or previous is None:
+        started = AlertState(
+            project_id=rule.project_id,
+            rule_id=rule.id,
+            labels=sample.labels,
+            state="pending",
+            value=sample.value,
+            samples=sample.samples,
+            active_since=now,
+            fired_at=None,
+            resolved_at=None,
+            evaluated_at=now,
+        )
+        return _fire_if_due(rule, started, now)
+    observed = previous.observed(sample.value, sample.samples, now)
+    return _fire_if_due(rule, observed, now) if name == "pending" else observed
+
+
+def _fire_if_due(rule: Rule, pending: AlertState, now: datetime) -> AlertState:
+    """Pending long enough (`for`; zero fires at once) becomes firing."""
+    assert pending.active_since is not None
+    if now - pending.active_since >= timedelta(seconds=rule.for_):
+        return replace(pending, state="firing", fired_at=now)
+    return pending
+
+
+def evaluate(
+    rule: Rule, samples: Iterable[Sample], states: Mapping[str, AlertState], now: datetime
+) -> list[tuple[AlertState | None, AlertState]]:
+    """(before, after) for every group the samples moved; groups without a (usable) sample keep their state."""
+    changes = []
+    for sample in samples:
+        before = states.get(fingerprint(rule.project_id, rule.id, sample.labels))
+        after = step(rule, before, sample, now)
+        if after is not None and after is not before:
+            changes.append((before, after))
+    return changes
+
+
+def retire(state: AlertState, now: datetime) -> AlertState | None:
+    """The state once its rule is gone or disabled: a firing alert resolves, a pending one drops."""
+    if state.state == "firing":
+        return replace(state, state="resolved", resolved_at=now, evaluated_at=now)
+    if state.state == "pending":
+        return replace(state, state="inactive", evaluated_at=now)
+    return None

@@ -1,0 +1,185 @@
+"""The alert engine's driver: evaluate every rule, persist transitions, notify, deliver; again and again.
+
+It runs as a background job beside the local runner (woken when evaluations land, and at least every
+`alerts_interval_s`), or alone as `telltale alerts` behind a lease. What it must not lose lives in the
+store before it acts: states are saved before notifications are made, notifications before delivery.
+A restart loads states and the notification log back, so it neither re-sends nor forgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from itertools import repeat
+
+from schemas.settings import Settings
+from schemas.store import Store
+from services.alerts import engine
+from services.alerts.acks import AckStore
+from services.alerts.catalog import Sample, Window, compute
+from services.alerts.channels.config import describe
+from services.alerts.clock import to_ms
+from services.alerts.lease import Lease
+from services.alerts.notifier import stages
+from services.alerts.notifier.delivery import Deliverer
+from services.alerts.notifier.model import LogEntry, Notification
+from services.alerts.notifier.outbox import Outbox, item
+from services.alerts.rules import Rule, RuleStore
+from services.alerts.silences import SilenceStore
+from services.alerts.state import AlertState, StateStore
+
+log = logging.getLogger(__name__)
+QUERY_THREADS = 4
+"""Rules are computed this many at a time; the threads live as long as the loop (each keeps its store client)."""
+
+
+class AlertLoop:
+    """Owns the alert states and the notification log while it runs (the lease says who, in cluster mode)."""
+
+    name = "alerts"
+    min_gap_s = 0.25
+    """Wakes closer together than this are merged, so a busy runner cannot keep the engine spinning."""
+
+    def __init__(self, store: Store, settings: Settings, lease: Lease | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.lease = lease
+        self.rule_store = RuleStore(store)
+        self.state_store = StateStore(store)
+        self.silences = SilenceStore(store)
+        self.acks = AckStore(store)
+        self.outbox = Outbox(store)
+        self.rules: dict[tuple[str, str], Rule] = {}
+        self.deliverer = Deliverer(
+            store,
+            lambda project, rule_id: self.rules.get((project, rule_id)),
+            settings.alerts_allowed_networks,
+            settings.alerts_give_up_after_s,
+            settings.alerts_delivery_timeout_s,
+        )
+        self._queries = ThreadPoolExecutor(max_workers=QUERY_THREADS, thread_name_prefix="alert-query")
+        self.states: dict[str, AlertState] = {}
+        self.log: dict[tuple[str, str], LogEntry] = {}
+        self.loaded = False
+        self.passes = 0
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def load(self) -> None:
+        """Resume from the store: states, what each channel was last told, and the rules."""
+        self.states = self.state_store.load()
+        self.log = self.outbox.log()
+        self._load_rules()
+        self.loaded = True
+
+    def _load_rules(self) -> list[Rule]:
+        """Every stored rule (deleted ones too, for their resolves); returns the enabled, live ones."""
+        everything = self.rule_store.every()
+        self.rules = {(rule.project_id, rule.id): rule for rule, _ in everything}
+        return [rule for rule, live in everything if live and rule.enabled]
+
+    def tick(self, now: datetime) -> list[Notification]:
+        """One pass: evaluate every rule at `now`, save transitions, queue the notifications they call for."""
+        if not self.loaded:
+            self.load()
+        now = to_ms(now)
+        active = self._load_rules()
+        changes: list[tuple[AlertState | None, AlertState]] = []
+        for rule, samples in zip(active, self._queries.map(self._samples, active, repeat(now)), strict=True):
+            if samples is not None:
+                changes += engine.evaluate(rule, samples, self.states, now)
+        live = {(rule.project_id, rule.id) for rule in active}
+        for state in self.states.values():
+            if (state.project_id, state.rule_id) not in live and (retired := engine.retire(state, now)):
+                changes.append((state, retired))
+        self.state_store.save([(b, a) for b, a in changes if b is None or b.state != a.state])
+        for _, after in changes:
+            self.states[after.fingerprint] = after
+        self.passes += 1
+        return self.notify(now)
+
+    def _samples(self, rule: Rule, now: datetime) -> list[Sample] | None:
+        """The rule's metric per group, or None (logged) when its query fails: one bad rule never stops the rest."""
+        window = Window(rule.project_id, now, rule.window, rule.filters, tuple(rule.group_by))
+        try:
+            return compute(self.store, rule.metric, window)
+        except Exception:
+            log.exception("alert rule %s of project %s failed to evaluate", rule.id, rule.project_id)
+            return None
+
+    def notify(self, now: datetime) -> list[Notification]:
+        """group -> inhibit -> silence -> dedup, then the outbox (durable) and the notification log."""
+        groups = stages.group(self.states.values(), self.rules, self.acks.incidents())
+        groups = stages.silence(stages.inhibit(groups), self.silences.active(now), now)
+        made = []
+        for g in groups:
+            for index, channel in enumerate(g.rule.channels):
+                found = stages.dedup(g, index, self.log.get((g.key, describe(channel, index))), now)
+                if found is not None:
+                    made.append(found)
+        self.outbox.write([item(n) for n in made])
+        for n in made:
+            self.log[(n.group.key, n.channel)] = n.log_entry()
+        return made
+
+    def wake(self) -> None:
+        """Called from any thread when fresh data landed: evaluate now rather than at the next interval."""
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Evaluate and deliver until `stop`; with a lease, only while holding it."""
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        delivered = asyncio.Event()
+        deliveries = asyncio.create_task(self._deliver_forever(stop, delivered))
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    if await self._may_act() and await asyncio.to_thread(self.tick, datetime.now(UTC)):
+                        delivered.set()
+                except Exception:
+                    log.exception("alert evaluation pass failed; retrying")
+                await asyncio.sleep(self.min_gap_s)
+                await _wait_any(stop, self._wake, self.settings.alerts_interval_s - self.min_gap_s)
+        finally:
+            await deliveries
+            await self.deliverer.close()
+            self._queries.shutdown()
+            if self.lease is not None:
+                await asyncio.to_thread(self.lease.release)
+
+    async def _may_act(self) -> bool:
+        """Local mode: always. Cluster mode: while holding the lease; reload state when just taking it over."""
+        if self.lease is None:
+            return True
+        held = await asyncio.to_thread(self.lease.hold)
+        if not held:
+            self.loaded = False
+        return held
+
+    async def _deliver_forever(self, stop: asyncio.Event, queued: asyncio.Event) -> None:
+        """Attempt what is due; sleep until the next retry is due, new notifications arrive, or the interval."""
+        while not stop.is_set():
+            queued.clear()
+            wait = self.settings.alerts_interval_s
+            try:
+                if self.loaded:
+                    while any(i.status != "pending" for i in await self.deliverer.deliver_due(datetime.now(UTC))):
+                        pass
+                    due = await self.deliverer.next_due()
+                    if due is not None:
+                        wait = min(wait, max(0.05, (due - datetime.now(UTC)).total_seconds()))
+            except Exception:
+                log.exception("alert delivery pass failed; retrying")
+            await _wait_any(stop, queued, wait)
+
+
+async def _wait_any(stop: asyncio.Event, event: asyncio.Event, timeout: float) -> None:
+    """Sleep until either event is set or the timeout passes."""
+    waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(event.wait())}
+    await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()

@@ -1,0 +1,1 @@
+"""The notifier: group -> inhibit -> silence -> dedup -> outbox, then deliver with retry -> record."""

@@ -1,0 +1,34 @@
+"""`telltale alerts`: the alert engine as its own process (cluster mode), one active at a time by lease."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from schemas.migrate import migrate
+from schemas.settings import Settings
+from schemas.store import Store
+from services.alerts.lease import Lease
+from services.alerts.loop import AlertLoop
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings, lease_ttl_s: float = 15.0) -> None:
+    """Evaluate and notify until SIGINT/SIGTERM; a second copy waits as a standby and takes over on expiry."""
+    store = Store(settings.store_url())
+    try:
+        migrate(store)
+        loop = AlertLoop(store, settings, lease=Lease(store, ttl_s=lease_ttl_s))
+        asyncio.run(_until_signalled(loop))
+    finally:
+        store.close()
+
+
+async def _until_signalled(loop: AlertLoop) -> None:
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    log.info("alert engine started (holder %s)", loop.lease.holder if loop.lease else "local")
+    await loop.run(stop)

@@ -1,0 +1,74 @@
+"""/v1/alert-rules: create, read, replace, delete and test alert rules. Channel secrets are write-only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi.concurrency import run_in_threadpool
+
+from services.alerts.destinations import RefusedDestinationError, check_url
+from services.alerts.probe import ProbeResult, probe
+from services.alerts.rules import Rule, RuleSpec, RuleStore
+from services.api.dependencies import require, runtime
+from services.auth.keys import ApiKey
+from services.runtime import Runtime
+
+router = APIRouter(prefix="/v1/alert-rules", tags=["alerts"])
+Reader = Annotated[ApiKey, Depends(require("read"))]
+Admin = Annotated[ApiKey, Depends(require("admin"))]
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+def _check_channels(spec: RuleSpec, rt: Runtime) -> None:
+    """Refuse channel URLs that point inward (loopback, private, link-local) unless the allow-list admits them."""
+    for index, channel in enumerate(spec.channels):
+        try:
+            check_url(channel.target, rt.settings.alerts_allowed_networks)
+        except RefusedDestinationError as error:
+            raise HTTPException(422, f"channels[{index}] ({channel.type}): {error}") from None
+
+
+@router.get("", response_model=list[Rule])
+async def list_rules(key: Reader, rt: Rt) -> list[Rule]:
+    """The project's rules (secrets shown as `**********`)."""
+    return await run_in_threadpool(RuleStore(rt.store).list, key.project_id)
+
+
+@router.post("", response_model=Rule, status_code=201)
+async def create_rule(spec: RuleSpec, key: Admin, rt: Rt) -> Rule:
+    _check_channels(spec, rt)
+    return await run_in_threadpool(RuleStore(rt.store).save, key.project_id, spec)
+
+
+@router.get("/{rule_id}", response_model=Rule)
+async def get_rule(rule_id: str, key: Reader, rt: Rt) -> Rule:
+    rule = await run_in_threadpool(RuleStore(rt.store).get, key.project_id, rule_id)
+    if rule is None:
+        raise HTTPException(404, f"no alert rule {rule_id} in this project")
+    return rule
+
+
+@router.put("/{rule_id}", response_model=Rule)
+async def replace_rule(rule_id: str, spec: RuleSpec, key: Admin, rt: Rt) -> Rule:
+    """Replace the whole rule, channels with their secrets included (they are never read back)."""
+    _check_channels(spec, rt)
+    try:
+        return await run_in_threadpool(RuleStore(rt.store).save, key.project_id, spec, rule_id)
+    except KeyError:
+        raise HTTPException(404, f"no alert rule {rule_id} in this project") from None
+
+
+@router.delete("/{rule_id}", status_code=204)
+async def delete_rule(rule_id: str, key: Admin, rt: Rt) -> Response:
+    """Delete the rule; its firing alerts resolve (and say so) on the next pass."""
+    if not await run_in_threadpool(RuleStore(rt.store).delete, key.project_id, rule_id):
+        raise HTTPException(404, f"no alert rule {rule_id} in this project")
+    return Response(status_code=204)
+
+
+@router.post("/{rule_id}/test", response_model=list[ProbeResult])
+async def test_rule(rule_id: str, key: Admin, rt: Rt) -> list[ProbeResult]:
+    """Send a made-up firing notification to each of the rule's channels now; nothing is stored."""
+    rule = await get_rule(rule_id, key, rt)
+    return await probe(rule, rt.settings.alerts_allowed_networks, rt.settings.alerts_delivery_timeout_s)
