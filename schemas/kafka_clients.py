@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from schemas.envelope import OutRecord
 
 SESSION_TIMEOUT_MS = 15_000
 """Long enough to ride out a pause, short enough that a killed worker's partitions move on within seconds."""
@@ -35,3 +42,74 @@ def consumer(bootstrap: str, group_id: str) -> AIOKafkaConsumer:
         max_partition_fetch_bytes=4 * 1024 * 1024,
         fetch_max_bytes=32 * 1024 * 1024,
     )
+
+
+class Publisher:
+    """Sends records and waits for every acknowledgement, replacing its producer after any failure.
+
+    An idempotent producer whose batches expired while the broker was away stays wedged on
+    OutOfOrderSequenceNumber; a fresh producer (a new producer id) is the documented way out.
+    """
+
+    def __init__(self, bootstrap: str, timeout_s: float = 5.0) -> None:
+        self.bootstrap = bootstrap
+        self.timeout_s = timeout_s
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def publish(self, topic: str, records: Sequence[OutRecord]) -> None:
+        """Return once the broker acknowledged every record; raise KafkaError or TimeoutError otherwise."""
+        if not records:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
+        current = await asyncio.wait_for(self._current(), self.timeout_s)
+        sent: list[asyncio.Future[Any]] = []
+        try:
+            async with asyncio.timeout_at(deadline):
+                for record in records:
+                    sent.append(await current.send(topic, record.value, key=record.key, headers=record.headers))
+            # asyncio.wait, not gather: a timeout must not cancel the producer's own delivery futures.
+            done, pending = await asyncio.wait(sent, timeout=max(0.0, deadline - loop.time()))
+            if pending:
+                raise TimeoutError(f"{len(pending)} record(s) not acknowledged within {self.timeout_s}s")
+            for future in done:
+                future.result()
+        except (KafkaError, TimeoutError):
+            for future in sent:
+                future.add_done_callback(_retrieve)
+            await self._discard(current)
+            raise
+
+    async def close(self) -> None:
+        async with self._lock:
+            current, self._producer = self._producer, None
+        if current is not None:
+            await current.stop()
+
+    async def _current(self) -> AIOKafkaProducer:
+        """The live producer, started on first use (or after a failure)."""
+        async with self._lock:
+            if self._producer is None:
+                candidate = producer(self.bootstrap)
+                try:
+                    await candidate.start()
+                except BaseException:
+                    await candidate.stop()
+                    raise
+                self._producer = candidate
+            return self._producer
+
+    async def _discard(self, broken: AIOKafkaProducer) -> None:
+        """Drop a producer that failed; the next publish starts a new one. Its stop must not block callers."""
+        async with self._lock:
+            if self._producer is broken:
+                self._producer = None
+        task = asyncio.ensure_future(asyncio.wait_for(broken.stop(), 30))
+        task.add_done_callback(_retrieve)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a failed future's error as seen: the caller already reported the failure."""
+    if not future.cancelled():
+        future.exception()

@@ -7,18 +7,16 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from schemas import topics
 from schemas.envelope import OutRecord, event_record
-from schemas.kafka_clients import producer
+from schemas.kafka_clients import Publisher
 from schemas.store import Store
 from services.ingest.known import fresh
 from services.ingest.log import TABLES, Event, Kind, LogUnavailableError
 from streams import deadletter
 from streams.deadletter import DeadLetter
-from streams.runners.backoff import Backoff, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -36,30 +34,13 @@ class KafkaEventLog:
     name = "kafka.producer"
 
     def __init__(self, bootstrap: str, store: Store, ack_timeout_s: float = 5.0) -> None:
-        self.bootstrap = bootstrap
         self.store = store
-        self.ack_timeout_s = ack_timeout_s
-        self._producer: AIOKafkaProducer | None = None
+        self.publisher = Publisher(bootstrap, timeout_s=ack_timeout_s)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Own the producer for the life of the process: connect (retrying while the broker is away), then flush."""
-        backoff = Backoff(cap_s=10.0)
-        while not stop.is_set():
-            candidate = producer(self.bootstrap)
-            try:
-                await candidate.start()
-            except KafkaError as error:
-                await candidate.stop()
-                delay = backoff.delay()
-                log.warning("Kafka at %s unavailable (%s); retrying in %.1fs", self.bootstrap, error, delay)
-                await sleep_or_stop(stop, delay)
-                continue
-            self._producer = candidate
-            break
+        """Own the producer for the life of the process; it connects on first use and flushes at the end."""
         await stop.wait()
-        if self._producer is not None:
-            self._producer, running = None, self._producer
-            await running.stop()
+        await self.publisher.close()
 
     async def append(self, project_id: str, kind: Kind, events: Sequence[Event]) -> list[bool]:
         flags = await asyncio.to_thread(fresh, self.store, project_id, TABLES[kind], events)
@@ -81,24 +62,9 @@ class KafkaEventLog:
         await self._publish(topics.DEAD_LETTERS.name, records)
 
     async def _publish(self, topic: str, records: Sequence[OutRecord]) -> None:
-        """Send every record, then wait for all acknowledgements; any failure means none may be reported."""
-        if not records:
-            return
-        if self._producer is None:
-            raise LogUnavailableError("the event log is not connected to Kafka yet")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.ack_timeout_s
+        """Every record acknowledged, or LogUnavailableError: then none may be reported as accepted."""
         try:
-            async with asyncio.timeout_at(deadline):
-                sent = [
-                    await self._producer.send(topic, record.value, key=record.key, headers=record.headers)
-                    for record in records
-                ]
-            # asyncio.wait, not gather: a timeout must not cancel the producer's own delivery futures.
-            done, pending = await asyncio.wait(sent, timeout=max(0.0, deadline - loop.time()))
-            if pending:
-                raise TimeoutError
-            for future in done:
-                future.result()
+            await self.publisher.publish(topic, records)
         except (KafkaError, TimeoutError) as error:
+            log.warning("Kafka did not acknowledge %d record(s): %r", len(records), error)
             raise LogUnavailableError(f"Kafka did not acknowledge the events: {type(error).__name__}") from error

@@ -6,10 +6,11 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
 from schemas import kafka_clients, topics
+from schemas.envelope import OutRecord
 from streams import deadletter
 from streams.deadletter import DeadLetter
 from streams.runners.backoff import Backoff, sleep_or_stop
@@ -43,8 +44,8 @@ class StoreRole:
         self.batch = self._new_batch()
         self._lock = asyncio.Lock()
         self._stop = asyncio.Event()
+        self.publisher = kafka_clients.Publisher(bootstrap, timeout_s=10.0)
         self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
 
     @property
     def stored(self) -> int:
@@ -56,7 +57,7 @@ class StoreRole:
         self._stop = stop
         if not await self._connect(stop):
             return
-        assert self._consumer is not None and self._producer is not None
+        assert self._consumer is not None
         try:
             while not stop.is_set():
                 room = self.max_records - self.batch.records
@@ -69,7 +70,7 @@ class StoreRole:
             await self.flush()
         finally:
             await self._consumer.stop()
-            await self._producer.stop()
+            await self.publisher.close()
 
     async def flush(self) -> None:
         """Write the batch, then commit its offsets; a batch that could not be written is never committed."""
@@ -85,31 +86,27 @@ class StoreRole:
 
     async def _publish(self, letters: Sequence[DeadLetter]) -> None:
         """Poison to the dead-letter topic, acknowledged before its offset may be committed."""
-        if not letters or self._producer is None:
-            return
-        sent = []
+        records = []
         for letter in letters:
             value, headers = deadletter.to_record(letter)
-            sent.append(await self._producer.send(topics.DEAD_LETTERS.name, value, headers=headers))
-        await asyncio.gather(*sent)
+            records.append(OutRecord(letter.project_id.encode(), value, headers))
+        await self.publisher.publish(topics.DEAD_LETTERS.name, records)
 
     async def _connect(self, stop: asyncio.Event) -> bool:
-        """Start the producer and join the group, retrying while the broker is away; False if stopped first."""
+        """Join the group, retrying while the broker is away; False if stopped first."""
         backoff = Backoff(cap_s=10.0)
         while not stop.is_set():
-            producer = kafka_clients.producer(self.bootstrap)
             consumer = kafka_clients.consumer(self.bootstrap, GROUP_ID)
             consumer.subscribe(TOPICS, listener=_FlushOnRevoke(self))
             try:
-                await producer.start()
                 await consumer.start()
             except KafkaError as error:
-                await asyncio.gather(producer.stop(), consumer.stop(), return_exceptions=True)
+                await consumer.stop()
                 delay = backoff.delay()
                 log.warning("store role: Kafka unavailable (%s); retrying in %.1fs", error, delay)
                 await sleep_or_stop(stop, delay)
                 continue
-            self._producer, self._consumer = producer, consumer
+            self._consumer = consumer
             return True
         return False
 

@@ -75,8 +75,12 @@ class Worker:
     roles: str = "evaluate"
     process: subprocess.Popen | None = None
 
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}-worker.log"
+
     def start(self) -> Worker:
-        log = (self.data_dir.parent / f"{self.data_dir.name}-worker.log").open("ab")
+        log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "services.cli.main", "worker", "--roles", self.roles],
             cwd=ROOT,
