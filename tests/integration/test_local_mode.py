@@ -12,9 +12,12 @@ import orjson
 from services.demo.generator import DemoTraffic
 from tests.support.server import INGEST_KEY, TelltaleServer, query_store
 
+CHEAP = {"TELLTALE_EVALUATORS": '["usage"]'}
+"""These tests are about the log and the runner, not the models: the usage evaluator keeps them quick."""
+
 
 def test_kill_and_restart_loses_nothing_and_counts_nothing_twice(tmp_path: Path) -> None:
-    server = TelltaleServer(tmp_path / "data").start()
+    server = TelltaleServer(tmp_path / "data", env=CHEAP).start()
     calls = [call.inference for call in DemoTraffic(seed=11).calls(12_000)]
     batches = [calls[i : i + 500] for i in range(0, len(calls), 500)]
     acknowledged: set[int] = set()
@@ -71,7 +74,7 @@ def test_restart_evaluates_events_stored_before_the_crash(tmp_path: Path) -> Non
     before = query_store(server.data_dir, "SELECT uniqExact(event_id) AS n FROM evaluations")[0]["n"]
     assert before < 400
 
-    server.env = {}
+    server.env = CHEAP
     server.start()
     server.wait_processed()
     server.stop()
