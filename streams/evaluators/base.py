@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from schemas.evaluation import Evaluation
 from schemas.events import InferenceEvent
@@ -27,3 +27,22 @@ class Evaluator(ABC):
     @abstractmethod
     def evaluate(self, batch: Sequence[InferenceEvent]) -> list[Evaluation]:
         """Evaluations for the events of the batch it can judge."""
+
+    def result(
+        self,
+        event: InferenceEvent,
+        metric: str,
+        value: float | None,
+        label: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Evaluation:
+        """One evaluation of `event` by this evaluator's name and version."""
+        return Evaluation(
+            event_id=event.event_id,
+            evaluator=self.name,
+            evaluator_version=self.version,
+            metric=metric,
+            value=value,
+            label=label,
+            details=details or {},
+        )

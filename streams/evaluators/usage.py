@@ -25,16 +25,16 @@ class UsageEvaluator(Evaluator):
         """Up to four metrics per event: error, latency_ms, total_tokens, cost_usd."""
         results: list[Evaluation] = []
         for event in batch:
-            results.append(self._metric(event, "error", float(event.status == "error"), event.status, _error(event)))
+            results.append(self.result(event, "error", float(event.status == "error"), event.status, _error(event)))
             if event.latency_ms is not None:
-                results.append(self._metric(event, "latency_ms", event.latency_ms))
+                results.append(self.result(event, "latency_ms", event.latency_ms))
             usage = event.usage
             if usage is not None and usage.total_tokens is not None:
                 tokens = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
-                results.append(self._metric(event, "total_tokens", float(usage.total_tokens), details=tokens))
+                results.append(self.result(event, "total_tokens", float(usage.total_tokens), details=tokens))
             cost = self._cost(event)
             if cost is not None:
-                results.append(self._metric(event, "cost_usd", cost[0], cost[1], cost[2]))
+                results.append(self.result(event, "cost_usd", cost[0], cost[1], cost[2]))
         return results
 
     def _cost(self, event: InferenceEvent) -> tuple[float, str, dict[str, Any]] | None:
@@ -50,24 +50,6 @@ class UsageEvaluator(Evaluator):
         entry, price = found
         cost = price.cost(usage.input_tokens or 0, usage.output_tokens or 0)
         return cost, "priced", {"price_entry": entry, "usd_per_mtok": {"input": price.input, "output": price.output}}
-
-    def _metric(
-        self,
-        event: InferenceEvent,
-        metric: str,
-        value: float,
-        label: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> Evaluation:
-        return Evaluation(
-            event_id=event.event_id,
-            evaluator=self.name,
-            evaluator_version=self.version,
-            metric=metric,
-            value=value,
-            label=label,
-            details=details or {},
-        )
 
 
 def _error(event: InferenceEvent) -> dict[str, Any]:

@@ -72,14 +72,12 @@ class GroundednessEvaluator(Evaluator):
         judged = self._claims(claims, [s for _, s in passages], " ".join(c.text for c in event.contexts))
         unsupported = [claim for claim in judged if claim.support < self.threshold]
         score = 1 - len(unsupported) / len(judged)
-        return Evaluation(
-            event_id=event.event_id,
-            evaluator=self.name,
-            evaluator_version=self.version,
-            metric="score",
-            value=score,
-            label="grounded" if not unsupported else "ungrounded",
-            details={
+        return self.result(
+            event,
+            "score",
+            score,
+            "grounded" if not unsupported else "ungrounded",
+            {
                 "claims": len(judged),
                 "min_support": min(claim.support for claim in judged),
                 "threshold": self.threshold,

@@ -52,14 +52,8 @@ class InjectionEvaluator(Evaluator):
         details: dict[str, Any] = {"threshold": round(self.model.threshold, 4)}
         if metric == "contexts":
             details["passage"] = {"index": index, "id": event.contexts[index].id}
-        return Evaluation(
-            event_id=event.event_id,
-            evaluator=self.name,
-            evaluator_version=self.version,
-            metric=metric,
-            value=round(score, 4),
-            label="injection" if score >= self.model.threshold else "ok",
-            details=details,
+        return self.result(
+            event, metric, round(score, 4), "injection" if score >= self.model.threshold else "ok", details
         )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from schemas.evaluation import Evaluation
 from schemas.events import InferenceEvent
@@ -53,7 +52,7 @@ class LlmJudgeEvaluator(Evaluator):
             try:
                 reservation = self.budget.reserve(self._estimate(messages))
             except OverBudget as refusal:
-                results.append(self._evaluation(event, SKIPPED, None, SKIPPED, {"reason": str(refusal)}))
+                results.append(self.result(event, SKIPPED, None, SKIPPED, {"reason": str(refusal)}))
                 continue
             calls.append((event, metrics, messages, reservation))
         if calls:
@@ -80,7 +79,7 @@ class LlmJudgeEvaluator(Evaluator):
 
     def _score(self, event: InferenceEvent, metric: str, verdict: Verdict) -> Evaluation:
         details = {"reason": verdict.reason, "model": self.config.model}
-        return self._evaluation(event, metric, verdict.score, verdict.label(), details)
+        return self.result(event, metric, verdict.score, verdict.label(), details)
 
     def _estimate(self, messages: list[dict[str, str]]) -> float:
         """The most a call can cost: its prompt at ~4 characters a token and a full-length answer."""
@@ -93,19 +92,6 @@ class LlmJudgeEvaluator(Evaluator):
         if output_tokens is None:
             output_tokens = len(completion.text) // CHARS_PER_TOKEN + 1
         return self.config.price.cost(input_tokens, output_tokens)
-
-    def _evaluation(
-        self, event: InferenceEvent, metric: str, value: float | None, label: str, details: dict[str, Any]
-    ) -> Evaluation:
-        return Evaluation(
-            event_id=event.event_id,
-            evaluator=self.name,
-            evaluator_version=self.version,
-            metric=metric,
-            value=value,
-            label=label,
-            details=details,
-        )
 
 
 def _tokens(messages: list[dict[str, str]]) -> int:

@@ -31,15 +31,7 @@ class PiiEvaluator(Evaluator):
         return results
 
     def _side(self, event: InferenceEvent, metric: str, spans: list[PiiSpan]) -> Evaluation:
-        return Evaluation(
-            event_id=event.event_id,
-            evaluator=self.name,
-            evaluator_version=self.version,
-            metric=metric,
-            value=1.0 if spans else 0.0,
-            label="pii" if spans else "clean",
-            details=_details(spans),
-        )
+        return self.result(event, metric, 1.0 if spans else 0.0, "pii" if spans else "clean", _details(spans))
 
 
 def _details(spans: list[PiiSpan]) -> dict[str, Any]:

@@ -44,14 +44,12 @@ class ToxicityEvaluator(Evaluator):
         vectors = self.embedder.embed([" ".join(text.split()[:MAX_WORDS]) for _, _, text in sides])
         scores = vectors @ self.direction.vector
         return [
-            Evaluation(
-                event_id=event.event_id,
-                evaluator=self.name,
-                evaluator_version=self.version,
-                metric=metric,
-                value=round(float(score), 4),
-                label="toxic" if score >= self.direction.threshold else "ok",
-                details={"threshold": round(self.direction.threshold, 4)},
+            self.result(
+                event,
+                metric,
+                round(float(score), 4),
+                "toxic" if score >= self.direction.threshold else "ok",
+                {"threshold": round(self.direction.threshold, 4)},
             )
             for (event, metric, _), score in zip(sides, scores, strict=True)
         ]
