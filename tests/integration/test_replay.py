@@ -1,0 +1,41 @@
+"""`telltale replay` re-evaluates stored events with the current evaluator versions, reporting progress."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+from tests.support import events
+from tests.support.server import INGEST_KEY, ROOT, TelltaleServer, query_store
+
+
+def test_replay_re_evaluates_stored_events_and_shows_progress(tmp_path: Path) -> None:
+    server = TelltaleServer(tmp_path / "data", env={"TELLTALE_EVALUATORS": '["usage"]'}).start()
+    try:
+        with server.client(INGEST_KEY) as client:
+            batch = [events.inference(latency_ms=5.0) for _ in range(300)]
+            assert client.post("/v1/inference", content=orjson.dumps(batch)).status_code == 200
+        server.wait_processed()
+    finally:
+        server.stop()
+    forget = "ALTER TABLE evaluations DELETE WHERE metric = 'latency_ms' SETTINGS mutations_sync = 1"
+    query_store(server.data_dir, forget)  # as if these rows were never derived
+    out = subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "replay", "--from", "2000-01-01", "--evaluator", "usage"],
+        cwd=ROOT,
+        env={**os.environ, "TELLTALE_DATA_DIR": str(server.data_dir)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "300/300 events (100%" in out.stderr
+    assert "(usage v1)" in out.stdout
+    rows = query_store(
+        server.data_dir,
+        "SELECT count() AS n, uniqExact(event_id) AS events FROM evaluations FINAL WHERE metric = 'latency_ms'",
+    )
+    assert rows == [{"n": 300, "events": 300}]
