@@ -19,7 +19,7 @@ from tests.integration.kafka.support import (
     wait_drained,
 )
 from tests.support import events
-from tests.support.server import INGEST_KEY
+from tests.support.server import INGEST_KEY, query_store
 
 
 def test_worker_killed_mid_stream_loses_nothing_and_counts_nothing_twice(tmp_path: Path, broker: Broker) -> None:
@@ -90,12 +90,13 @@ def test_broker_restart_answers_503_meanwhile_and_loses_no_acknowledged_event(tm
         answered = len(statuses)
         _wait_for(lambda: any(status == 200 for status, _ in statuses[answered:]), timeout_s=90)
         _wait_for(lambda: len(acknowledged) >= 4000, timeout_s=60)
+        stop.set()
+        thread.join()
+        wait_drained(broker.bootstrap)
     finally:
         stop.set()
         thread.join()
-    try:
-        wait_drained(broker.bootstrap)
-    finally:
+        broker.start()  # a no-op when it runs; the next tests need it if this one failed mid-outage
         server.stop()
     unavailable = [retry for status, retry in statuses if status == 503]
     assert unavailable and all(retry and int(retry) > 0 for retry in unavailable)
@@ -108,8 +109,6 @@ def test_broker_restart_answers_503_meanwhile_and_loses_no_acknowledged_event(tm
 
 
 def _stored_ids(data_dir: Path, project: str) -> set[str]:
-    from tests.support.server import query_store
-
     rows = query_store(
         data_dir, f"SELECT toString(event_id) AS id FROM inference_events FINAL WHERE project_id = '{project}'"
     )
