@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--evaluators", default='["usage"]', help="TELLTALE_EVALUATORS for the server (JSON list)")
     args = parser.parse_args()
 
     calls = [call.inference for call in DemoTraffic(seed=42).calls(args.events)]
@@ -33,7 +34,7 @@ def main() -> None:
     event_bytes = sum(len(orjson.dumps(call)) for call in calls[:2000]) / min(2000, len(calls))
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = TelltaleServer(Path(tmp) / "data").start()
+        server = TelltaleServer(Path(tmp) / "data", env={"TELLTALE_EVALUATORS": args.evaluators}).start()
         try:
             result = run(server, bodies, args.concurrency)
             result.update(

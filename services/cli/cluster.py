@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from schemas.store import Store
 from schemas.topics import ensure_topics
+from services import heap
 from services.cli.commands import settings_from
 from services.runtime import Job, cluster_roles, parse_roles
 from streams.evaluators import registry
@@ -33,6 +34,7 @@ def worker(args: argparse.Namespace) -> int:
     try:
         jobs = cluster_roles(settings, roles, store)
         print(f"telltale worker: roles {','.join(roles)} on Kafka {settings.kafka_bootstrap}", flush=True)
+        heap.settle()
         asyncio.run(_run_until_signalled(jobs))
     finally:
         if store is not None:

@@ -18,6 +18,7 @@ from schemas.migrate import migrate as apply_migrations
 from schemas.settings import Settings
 from schemas.store import Store
 from schemas.topics import ensure_topics
+from services import heap
 from services.alerts import standalone as alert_engine
 from services.api.app import create_app
 from services.auth.keys import KeyRing
@@ -52,8 +53,10 @@ def up(args: argparse.Namespace) -> int:
         threading.Thread(target=_demo_in_background, args=(url, key, args.demo_events), daemon=True).start()
     mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
     print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
+    app = create_app(rt)
+    heap.settle()
     try:
-        uvicorn.run(create_app(rt), host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
         rt.close()
     return 0

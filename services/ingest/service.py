@@ -81,11 +81,12 @@ class IngestService:
 
 
 def _result(verdict: Verdict, is_new: bool | None) -> ItemResult:
+    """The item's outcome; accepted items skip validation (the hot path: their fields are known good)."""
     if verdict.event is None:
         errors = [ItemError(field=error.field, reason=error.reason) for error in verdict.errors]
         return ItemResult(index=verdict.item.index, event_id=verdict.event_id, status="rejected", errors=errors)
     status = "accepted" if is_new else "duplicate"
-    return ItemResult(index=verdict.item.index, event_id=verdict.event_id, status=status)
+    return ItemResult.model_construct(index=verdict.item.index, event_id=verdict.event_id, status=status, errors=[])
 
 
 def _dead_letter(project_id: str, source: str, kind: Kind, verdict: Verdict) -> DeadLetter:
