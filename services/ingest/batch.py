@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from schemas import limits
 from services.ingest.errors import IngestError
 
 NDJSON_TYPES = frozenset(
@@ -23,12 +24,20 @@ JSON_TYPES = frozenset({"application/json", "text/plain", "", "*/*"})
 
 @dataclass(frozen=True)
 class RawItem:
-    """One item as it came: its bytes, the parsed value, or why it could not be parsed."""
+    """One item as it came: its bytes, the parsed value, or why it could not be parsed.
+
+    `raw` is None for an element of a JSON array small enough that no element can break the event size
+    limit: re-encoding every element only to keep bytes that valid items never need costs ingest time.
+    """
 
     index: int
-    raw: bytes
+    raw: bytes | None
     value: Any = None
     error: str | None = None
+
+    def original(self) -> bytes:
+        """The item's bytes: as sent, or the array element re-encoded."""
+        return self.raw if self.raw is not None else orjson.dumps(self.value)
 
 
 def split(body: bytes, content_type: str | None, max_items: int) -> list[RawItem]:
@@ -62,6 +71,8 @@ def _json(body: bytes) -> list[RawItem]:
         return [RawItem(0, body, value)]
     if not isinstance(value, list):
         raise IngestError(400, "expected a JSON array of event objects (or one event object)", keep_body=True)
+    if len(body) <= limits.MAX_EVENT_BYTES:
+        return [RawItem(index, None, item) for index, item in enumerate(value)]
     return [RawItem(index, orjson.dumps(item), item) for index, item in enumerate(value)]
 
 

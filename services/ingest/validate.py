@@ -40,7 +40,7 @@ def validate(items: list[RawItem], model: type[M]) -> list[Verdict[M]]:
 def _verdict(item: RawItem, model: type[M]) -> Verdict[M]:
     if item.error is not None:
         return Verdict(item, None, (FieldError("", item.error),))
-    if len(item.raw) > limits.MAX_EVENT_BYTES:
+    if item.raw is not None and len(item.raw) > limits.MAX_EVENT_BYTES:
         reason = f"event is {len(item.raw)} bytes; the limit is {limits.MAX_EVENT_BYTES}"
         return Verdict(item, None, (FieldError("", reason),))
     if not isinstance(item.value, dict):

@@ -70,4 +70,4 @@ async def _ingest(request: Request, key: ApiKey, rt: Runtime, kind: Kind) -> Res
     except LogUnavailableError as error:
         raise HTTPException(503, str(error), {"Retry-After": str(error.retry_after_s)}) from None
     status = 200 if not result.rejected else 422 if result.rejected == len(result.items) else 207
-    return Response(result.model_dump_json(), status_code=status, media_type="application/json")
+    return Response(result.to_json(), status_code=status, media_type="application/json")

@@ -14,6 +14,7 @@ from services.ingest import genai, otlp
 from services.ingest.batch import RawItem
 from services.ingest.body import read_body
 from services.ingest.errors import IngestError
+from services.ingest.service import IngestOutcome
 from services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -69,8 +70,9 @@ def _item(index: int, span: otlp.Span) -> RawItem:
         return RawItem(index, raw, error=f"span does not map to an inference event: {error}")
 
 
-def _first_error(result: object) -> str:
-    for item in result.items:  # type: ignore[attr-defined]
-        if item.status == "rejected" and item.errors:
-            return f"span {item.index}: {item.errors[0].field}: {item.errors[0].reason}"
+def _first_error(result: IngestOutcome) -> str:
+    for item in result.items:
+        if item["status"] == "rejected" and item["errors"]:
+            error = item["errors"][0]
+            return f"span {item['index']}: {error['field']}: {error['reason']}"
     return ""
