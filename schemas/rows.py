@@ -141,9 +141,9 @@ def evaluation_row(project_id: str, event: InferenceEvent, evaluation: Evaluatio
     }
 
 
-def to_json_lines(rows: list[dict[str, Any]]) -> bytes:
-    """Rows as JSONEachRow input."""
-    return b"\n".join(orjson.dumps(row) for row in rows)
+def to_json_rows(rows: list[dict[str, Any]]) -> bytes:
+    """Rows as JSONEachRow input, in its array form: one encoder call for the whole batch."""
+    return orjson.dumps(rows)
 
 
 def feedback_event(row: dict[str, Any]) -> FeedbackEvent:

@@ -65,10 +65,10 @@ class Store:
         data = self.client().raw_query(sql, parameters=parameters, fmt="TSV")
         return data.decode().splitlines()
 
-    def insert_json(self, table: str, lines: bytes) -> None:
-        """Insert newline-separated JSON objects; ClickHouse parses them, which beats Python encoding."""
-        if lines:
-            self.client().raw_insert(table, insert_block=lines, fmt="JSONEachRow")
+    def insert_json(self, table: str, rows: bytes) -> None:
+        """Insert JSON objects (one per line, or a JSON array); ClickHouse parses them, which beats Python encoding."""
+        if rows and rows != b"[]":
+            self.client().raw_insert(table, insert_block=rows, fmt="JSONEachRow")
 
     def close(self) -> None:
         """Release every thread's client (which shuts the embedded engine down) and the data-directory lock."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from schemas.rows import to_json_lines
+from schemas.rows import to_json_rows
 from schemas.store import Store
 from streams import deadletter
 
@@ -17,13 +17,13 @@ class Sink:
         self.store = store
 
     def inference(self, rows: Sequence[dict[str, Any]]) -> None:
-        self.store.insert_json("inference_events", to_json_lines(list(rows)))
+        self.store.insert_json("inference_events", to_json_rows(list(rows)))
 
     def feedback(self, rows: Sequence[dict[str, Any]]) -> None:
-        self.store.insert_json("feedback_events", to_json_lines(list(rows)))
+        self.store.insert_json("feedback_events", to_json_rows(list(rows)))
 
     def evaluations(self, rows: Sequence[dict[str, Any]]) -> None:
-        self.store.insert_json("evaluations", to_json_lines(list(rows)))
+        self.store.insert_json("evaluations", to_json_rows(list(rows)))
 
     def dead_letters(self, letters: Sequence[deadletter.DeadLetter]) -> None:
         """Dead letters go in through the native format: their raw bytes need not be valid UTF-8."""

@@ -36,8 +36,8 @@ class Evaluator(ABC):
         label: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> Evaluation:
-        """One evaluation of `event` by this evaluator's name and version."""
-        return Evaluation(
+        """One evaluation of `event` by this evaluator's name and version (built unvalidated: every field is ours)."""
+        return Evaluation.model_construct(
             event_id=event.event_id,
             evaluator=self.name,
             evaluator_version=self.version,
