@@ -148,8 +148,10 @@ def test_configuration_errors_are_raised_at_construction(monkeypatch: pytest.Mon
     monkeypatch.delenv("TELLTALE_API_KEY", raising=False)
     with pytest.raises(ValueError, match="TELLTALE_URL"):
         telltale.Client()
-    with pytest.raises(NotImplementedError, match="kafka"):
-        telltale.Client(transport="kafka")
+    monkeypatch.delenv("TELLTALE_KAFKA_BOOTSTRAP", raising=False)
+    monkeypatch.delenv("TELLTALE_PROJECT", raising=False)
+    with pytest.raises(ValueError, match="kafka_bootstrap and project"):
+        telltale.Client(transport="kafka", kafka_bootstrap="127.0.0.1:9")
     monkeypatch.setenv("TELLTALE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("TELLTALE_API_KEY", "k")
     monkeypatch.setenv("TELLTALE_APP", "from-env")

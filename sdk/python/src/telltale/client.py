@@ -24,8 +24,10 @@ class Client:
     """One per process (or per project key); thread-safe, fork-safe, and never raises from a log call.
 
     `url` and `api_key` default to TELLTALE_URL and TELLTALE_API_KEY, `app` and `environment` (stamped on
-    every inference event) to TELLTALE_APP and TELLTALE_ENVIRONMENT. `transport` is "http" or any object
-    implementing `telltale.transport.Transport`; the Kafka transport is not available yet.
+    every inference event) to TELLTALE_APP and TELLTALE_ENVIRONMENT. `transport` is "http", "kafka" (to the raw
+    topics, for trusted services: `kafka_bootstrap` and `project` default to TELLTALE_KAFKA_BOOTSTRAP and
+    TELLTALE_PROJECT; `kafka_config` adds librdkafka settings such as SASL) or any object implementing
+    `telltale.transport.Transport`.
     """
 
     def __init__(
@@ -33,7 +35,10 @@ class Client:
         url: str | None = None,
         api_key: str | None = None,
         *,
-        transport: Literal["http"] | Transport = "http",
+        transport: Literal["http", "kafka"] | Transport = "http",
+        kafka_bootstrap: str | None = None,
+        project: str | None = None,
+        kafka_config: dict[str, Any] | None = None,
         app: str | None = None,
         environment: str | None = None,
         sample_rate: float = 1.0,
@@ -56,7 +61,7 @@ class Client:
         self.environment = environment or os.environ.get("TELLTALE_ENVIRONMENT") or None
         self._threshold = int(sample_rate * _SAMPLE_SPACE)
         self._batcher = Batcher(
-            _transport(transport, url, api_key, timeout),
+            _transport(transport, url, api_key, timeout, kafka_bootstrap, project, kafka_config),
             max_queue=max_queue,
             policy=policy,
             max_batch_items=max_batch_items,
@@ -200,13 +205,24 @@ class Client:
         return self._batcher.close(timeout)
 
 
-def _transport(transport: str | Transport, url: str | None, api_key: str | None, timeout: float) -> Transport:
+def _transport(
+    transport: str | Transport,
+    url: str | None,
+    api_key: str | None,
+    timeout: float,
+    kafka_bootstrap: str | None,
+    project: str | None,
+    kafka_config: dict[str, Any] | None,
+) -> Transport:
     if not isinstance(transport, str):
         return transport
     if transport == "kafka":
-        raise NotImplementedError("the kafka transport is not available yet: use transport='http'")
+        from telltale.kafka import KafkaTransport
+
+        bootstrap = kafka_bootstrap or os.environ.get("TELLTALE_KAFKA_BOOTSTRAP") or ""
+        return KafkaTransport(bootstrap, project or os.environ.get("TELLTALE_PROJECT") or "", kafka_config, timeout)
     if transport != "http":
-        raise ValueError(f"unknown transport {transport!r}: use 'http' or a Transport object")
+        raise ValueError(f"unknown transport {transport!r}: use 'http', 'kafka' or a Transport object")
     url = url or os.environ.get("TELLTALE_URL")
     api_key = api_key or os.environ.get("TELLTALE_API_KEY")
     if not url or not api_key:
