@@ -16,6 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
+from schemas import limits
 from services.ingest.genai import SPAN_IDS
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 
@@ -131,6 +132,12 @@ def test_bad_otlp_input(server: TelltaleServer) -> None:
         == 415
     )
     assert httpx.post(f"{server.url}/v1/traces", content=b"{}").status_code == 401
+    oversized = httpx.post(
+        f"{server.url}/v1/traces",
+        content=b" " * (limits.MAX_BODY_BYTES + 1),
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert oversized.status_code == 413
     bad_tokens = {
         "resourceSpans": [
             {
