@@ -11,21 +11,21 @@ from schemas.evaluation import Evaluation
 from schemas.events import InferenceEvent
 from streams.evaluators.base import Evaluator
 from streams.evaluators.embeddings.minilm import MiniLMEmbedder
+from streams.evaluators.injection import patterns
 from streams.evaluators.injection.model import InjectionModel
 
 
 class InjectionEvaluator(Evaluator):
     """Scores the user's words (not the app's own system prompt) and each retrieved passage.
 
-    Metric `input`: the user turns (or a plain-string input), scored by the full three-part model.
-    Metric `contexts`: the most suspicious passage, named in details, screened by the char n-gram part
-    alone so that three long passages do not cost three more embeddings. Label `injection` at the
-    model's threshold.
+    Metric `input`: the user turns (or a plain-string input), scored by the three-part model; label
+    `injection` above the 99th percentile of benign reference prompts. Metric `contexts`: passages
+    screened for instructions aimed at the model (`patterns.py`), the first offending one named.
     """
 
     name = "safety.prompt_injection"
     version = "1"
-    cost = "one MiniLM embedding of the user's input (~10-20 ms on 2 cores); passages: char n-grams (<1 ms)"
+    cost = "one MiniLM embedding of the user's input (~10-20 ms on 2 cores); passages: regular expressions"
 
     def __init__(self, embedder: MiniLMEmbedder, model: InjectionModel) -> None:
         self.embedder = embedder
@@ -41,20 +41,22 @@ class InjectionEvaluator(Evaluator):
             results += [
                 self._evaluation(batch[p], "input", float(s), -1) for (p, _), s in zip(inputs, scores, strict=True)
             ]
-        for event in batch:
-            if event.contexts:
-                scores = self.model.screen([context.text for context in event.contexts])
-                worst = int(np.argmax(scores))
-                results.append(self._evaluation(event, "contexts", float(scores[worst]), worst))
+        results += [self._passages(event) for event in batch if event.contexts]
         return results
 
     def _evaluation(self, event: InferenceEvent, metric: str, score: float, index: int) -> Evaluation:
-        details: dict[str, Any] = {"threshold": round(self.model.threshold, 4)}
-        if metric == "contexts":
-            details["passage"] = {"index": index, "id": event.contexts[index].id}
-        return self.result(
-            event, metric, round(score, 4), "injection" if score >= self.model.threshold else "ok", details
-        )
+        threshold = self.model.threshold
+        details: dict[str, Any] = {"threshold": round(threshold, 4)}
+        return self.result(event, metric, round(score, 4), "injection" if score >= threshold else "ok", details)
+
+    def _passages(self, event: InferenceEvent) -> Evaluation:
+        """1.0 and the first matching passage when any passage carries instructions aimed at the model."""
+        for index, context in enumerate(event.contexts):
+            matched = patterns.find(context.text)
+            if matched:
+                details = {"passage": {"index": index, "id": context.id}, "patterns": matched}
+                return self.result(event, "contexts", 1.0, "injection", details)
+        return self.result(event, "contexts", 0.0, "ok")
 
 
 def scores_for(evaluator: InjectionEvaluator, texts: list[str]) -> np.ndarray:

@@ -27,8 +27,10 @@ def knn_scores(queries: np.ndarray, attacks: np.ndarray, benign: np.ndarray) -> 
 class InjectionModel:
     """Nearest neighbours and a linear model on MiniLM embeddings, plus a char n-gram linear model.
 
-    Each raw score becomes its empirical CDF on a held-out reference split, so the three are comparable;
-    the mean of the CDFs is the injection score in [0, 1], and `threshold` was chosen on that reference.
+    Each raw score becomes its empirical CDF among the benign texts of a held-out reference split, so the
+    three are comparable and a score reads as "above this share of ordinary prompts"; the mean of the CDFs
+    is the injection score in [0, 1]. `threshold` is the 99th percentile of that score on the benign
+    reference texts (a 1% false-positive rate there).
     """
 
     attacks: np.ndarray
@@ -50,13 +52,8 @@ class InjectionModel:
         )
         return self.combine(components)
 
-    def screen(self, texts: list[str]) -> np.ndarray:
-        """A cheap score from the char n-gram model alone (its reference CDF), for long or many texts."""
-        raw = np.array([self.ngrams.score(text) for text in texts])
-        return np.searchsorted(self.reference[2], raw, side="right") / len(self.reference[2])
-
     def combine(self, components: np.ndarray) -> np.ndarray:
-        """Mean over components of each raw score's rank within that component's reference scores."""
+        """Mean over components of each raw score's rank among that component's benign reference scores."""
         cdfs = [
             np.searchsorted(ref, raw, side="right") / len(ref)
             for ref, raw in zip(self.reference, components, strict=True)

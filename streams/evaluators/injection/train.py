@@ -21,6 +21,9 @@ from streams.evaluators.embeddings.minilm import MiniLMEmbedder
 from streams.evaluators.injection.charngrams import CharNgramScorer
 from streams.evaluators.injection.model import HERE, InjectionModel, knn_scores
 
+FALSE_POSITIVE_QUANTILE = 0.99
+"""Thresholds flag 1% of the benign reference prompts: in monitoring, false alarms cost the most trust."""
+
 
 def corpus() -> tuple[list[str], np.ndarray, np.ndarray]:
     """(texts, labels, is_reference): the public training corpora, reference rows held out for calibration."""
@@ -83,13 +86,19 @@ def main() -> None:
             np.array([scorer.score(t) for t in reference_texts]),
         ]
     )
+    ordinary = labels[reference] == 0
     model = InjectionModel(
-        attacks, benign, lr.coef_[0], float(lr.intercept_[0]), scorer, np.sort(components, axis=1), threshold=0.5
+        attacks,
+        benign,
+        lr.coef_[0],
+        float(lr.intercept_[0]),
+        scorer,
+        np.sort(components[:, ordinary], axis=1),
+        threshold=1.0,
     )
     combined = model.combine(components)
-    candidates = np.unique(combined)
-    accuracy = [balanced_accuracy_score(labels[reference], combined >= t) for t in candidates]
-    model.threshold = float(candidates[int(np.argmax(accuracy))])
+    model.threshold = float(np.quantile(combined[ordinary], FALSE_POSITIVE_QUANTILE))
+    accuracy = balanced_accuracy_score(labels[reference], combined >= model.threshold)
     model.save()
     print(
         json.dumps(
@@ -97,7 +106,7 @@ def main() -> None:
                 "train": int(train.sum()),
                 "reference": int(reference.sum()),
                 "threshold": model.threshold,
-                "reference_balanced_accuracy": float(max(accuracy)),
+                "reference_balanced_accuracy": float(accuracy),
                 "written": str(HERE),
             }
         )

@@ -16,7 +16,11 @@ SHIPPED = Path(__file__).with_name("direction.npz")
 
 @dataclass(frozen=True)
 class Direction:
-    """Projection onto mean(hateful) - mean(neutral); the threshold is midway between the two anchor means."""
+    """Projection onto mean(hateful) - mean(neutral); the threshold is the highest neutral anchor's projection.
+
+    The midpoint of the two anchor means flagged a third of ordinary help-desk traffic in the demo; no
+    neutral anchor (each names a group, the hardest benign case) may be flagged instead.
+    """
 
     vector: np.ndarray
     threshold: float
@@ -26,7 +30,7 @@ class Direction:
         hateful, neutral = anchor_sentences()
         hate, calm = embedder.embed(hateful), embedder.embed(neutral)
         vector = hate.mean(axis=0) - calm.mean(axis=0)
-        threshold = float(((hate @ vector).mean() + (calm @ vector).mean()) / 2)
+        threshold = float((calm @ vector).max())
         return cls(vector.astype(np.float32), threshold)
 
 
