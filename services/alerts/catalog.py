@@ -41,6 +41,8 @@ class Sample:
     labels: dict[str, str]
     value: float | None
     samples: int
+    at: datetime | None = None
+    """The bucket's start when the window is split into steps."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Window:
     seconds: float
     filters: Filters
     group_by: tuple[Label, ...]
+    step: int | None = None
+    """Seconds per bucket: the metric per group and per bucket (charts) instead of over the whole window."""
 
     @property
     def start(self) -> datetime:
@@ -90,6 +94,8 @@ def _where(window: Window, table_has_tags: bool, start: str = "start") -> str:
 
 def _params(window: Window, **extra: Any) -> dict[str, Any]:
     params: dict[str, Any] = {"p": window.project_id, "start": window.start, "end": window.end, **extra}
+    if window.step:
+        params["step"] = window.step
     for name in (*LABELS, "tags"):
         if values := getattr(window.filters, name):
             params[f"f_{name}"] = values
@@ -97,11 +103,16 @@ def _params(window: Window, **extra: Any) -> dict[str, Any]:
 
 
 def _grouped(window: Window, select: str, source: str) -> str:
-    """`SELECT <labels>, <select> FROM <source> GROUP BY <labels>`; ungrouped it always returns one row."""
-    labels = ", ".join(window.group_by)
-    if not labels:
+    """`SELECT <labels>, <select> FROM <source> GROUP BY <labels>`; ungrouped it always returns one row.
+
+    With a step, the bucket of the source's `ts` is one more key."""
+    columns, keys = list(window.group_by), list(window.group_by)
+    if window.step:
+        columns.append("toStartOfInterval(ts, toIntervalSecond({step:UInt32})) AS bucket")
+        keys.append("bucket")
+    if not keys:
         return f"SELECT {select} FROM {source}"
-    return f"SELECT {labels}, {select} FROM {source} GROUP BY {labels}"
+    return f"SELECT {', '.join(columns)}, {select} FROM {source} GROUP BY {', '.join(keys)}"
 
 
 def _events(value: str, samples: str = "count()") -> Callable[[Window], tuple[str, dict[str, Any]]]:
@@ -115,8 +126,8 @@ def _events(value: str, samples: str = "count()") -> Callable[[Window], tuple[st
 
 
 def _volume(window: Window) -> tuple[str, dict[str, Any]]:
-    """Counts over a longer lookback so a group that went silent still shows up, with 0."""
-    source = f"inference_events FINAL WHERE {_where(window, True, start='lookback')}"
+    """Counts over a longer lookback so a group that went silent still shows up, with 0 (not per bucket)."""
+    source = f"inference_events FINAL WHERE {_where(window, True, start='start' if window.step else 'lookback')}"
     select = "countIf(ts >= {start:DateTime64(3)}) AS value, count() AS samples"
     return _grouped(window, select, source), _params(window, lookback=window.start - VOLUME_LOOKBACK)
 
@@ -125,7 +136,7 @@ def _per_event(evaluator: str, metrics: tuple[str, ...], per_event: str, value: 
     """A metric over evaluations, each event counted once whatever the number of its rows and versions."""
 
     def query(window: Window) -> tuple[str, dict[str, Any]]:
-        keys = ", ".join(("event_id", *window.group_by))
+        keys = ", ".join(("event_id", *window.group_by, *(("ts",) if window.step else ())))
         inner = (
             f"(SELECT {keys}, {per_event} AS v FROM evaluations FINAL WHERE {_where(window, False)} "
             "AND evaluator = {evaluator:String} AND metric IN {metrics:Array(String)} AND label != 'error' "
@@ -159,12 +170,12 @@ def _feedback(value: str, samples: str) -> Callable[[Window], tuple[str, dict[st
         by_trace = ", ".join(f"i.t_{label} AS {label}" for label in LABELS)
         any_labels = ", ".join(f"any({label}) AS t_{label}" for label in LABELS)
         joined = (
-            f"(SELECT f.negative AS negative, f.score AS score, f.kind AS kind, {labels}"
-            f" FROM (SELECT inference_id, negative, score, kind FROM {given} AND inference_id IS NOT NULL) AS f"
+            f"(SELECT f.ts AS ts, f.negative AS negative, f.score AS score, f.kind AS kind, {labels}"
+            f" FROM (SELECT ts, inference_id, negative, score, kind FROM {given} AND inference_id IS NOT NULL) AS f"
             f" INNER JOIN (SELECT event_id, {', '.join(LABELS)} FROM {calls}) AS i ON f.inference_id = i.event_id"
             " UNION ALL"
-            f" SELECT f.negative AS negative, f.score AS score, f.kind AS kind, {by_trace}"
-            f" FROM (SELECT trace_id, negative, score, kind FROM {given} AND inference_id IS NULL) AS f"
+            f" SELECT f.ts AS ts, f.negative AS negative, f.score AS score, f.kind AS kind, {by_trace}"
+            f" FROM (SELECT ts, trace_id, negative, score, kind FROM {given} AND inference_id IS NULL) AS f"
             f" INNER JOIN (SELECT trace_id, {any_labels} FROM {calls} AND trace_id != '' GROUP BY trace_id) AS i"
             " ON f.trace_id = i.trace_id)"
         )
@@ -275,5 +286,5 @@ def compute(store: Store, metric: str, window: Window) -> list[Sample]:
         value = row["value"]
         value = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
         labels = {label: str(row[label]) for label in window.group_by}
-        samples.append(Sample(labels=labels, value=value, samples=int(row["samples"] or 0)))
+        samples.append(Sample(labels=labels, value=value, samples=int(row["samples"] or 0), at=row.get("bucket")))
     return samples

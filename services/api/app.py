@@ -9,7 +9,20 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.api.routers import alert_rules, alerts, evaluators, health, ingest, metrics, otlp, reads, silences
+from services.api.routers import (
+    alert_rules,
+    alerts,
+    console,
+    evaluators,
+    events,
+    health,
+    ingest,
+    metrics,
+    otlp,
+    reads,
+    silences,
+    timeseries,
+)
 from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,7 +50,20 @@ def create_app(rt: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    routers = (health, ingest, otlp, reads, metrics, evaluators, alert_rules, alerts, silences)
+    routers = (
+        health,
+        ingest,
+        otlp,
+        reads,
+        metrics,
+        evaluators,
+        alert_rules,
+        alerts,
+        silences,
+        timeseries,
+        events,
+        console,
+    )
     for router in (module.router for module in routers):
         app.include_router(router)
     return app

@@ -1,0 +1,67 @@
+"""GET /v1/inference: the project's events, searched and filtered, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+
+from services.alerts.catalog import Filters
+from services.api.dependencies import require, runtime
+from services.api.routers.timeseries import time_range
+from services.auth.keys import ApiKey
+from services.events.search import EventPage, EventQuery, Feedback, parse_cursor, parse_label, search_events
+from services.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["read"])
+Reader = Annotated[ApiKey, Depends(require("read"))]
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+@router.get("/inference", response_model=EventPage)
+async def list_inference(
+    key: Reader,
+    rt: Rt,
+    start: Annotated[datetime | None, Query(alias="from", description="Start; default: 24 h before `to`.")] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
+    q: Annotated[str, Query(max_length=200, description="Text in the input or output, an event id or trace id.")] = "",
+    model: Annotated[list[str] | None, Query()] = None,
+    route: Annotated[list[str] | None, Query()] = None,
+    prompt_version: Annotated[list[str] | None, Query()] = None,
+    environment: Annotated[list[str] | None, Query()] = None,
+    status: Literal["ok", "error"] | None = None,
+    label: Annotated[
+        list[str] | None, Query(description="`evaluator:label`, e.g. groundedness:ungrounded; repeat for all of them.")
+    ] = None,
+    feedback: Annotated[
+        Feedback | None, Query(description="any, negative or none (feedback that names the event by id).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=64, description="`next_cursor` of the previous page.")] = None,
+) -> EventPage:
+    """A page of events with their evaluator labels and feedback counts; follow `next_cursor` for older ones."""
+    start, end = time_range(start, end)
+    try:
+        for pair in label or []:
+            parse_label(pair)
+        if cursor:
+            parse_cursor(cursor)
+        query = EventQuery(
+            start=start,
+            end=end,
+            filters=Filters(
+                model=model or [], route=route or [], prompt_version=prompt_version or [], environment=environment or []
+            ),
+            text=q,
+            status=status,
+            labels=label or [],
+            feedback=feedback,
+            limit=limit,
+            cursor=cursor,
+        )
+    except (ValueError, ValidationError) as error:
+        raise HTTPException(422, str(error)) from None
+    return await run_in_threadpool(search_events, rt.store, key.project_id, query)

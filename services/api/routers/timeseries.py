@@ -1,0 +1,86 @@
+"""GET /v1/metrics/{name}/series and /v1/labels: catalog metrics per time bucket, and the values to filter by."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+
+from services.alerts.catalog import CATALOG, Filters, Label
+from services.api.dependencies import require, runtime
+from services.auth.keys import ApiKey
+from services.metrics.labels import LabelValues, label_values
+from services.metrics.series import MAX_POINTS, STEPS, Series, metric_series, pick_step
+from services.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["metrics"])
+Reader = Annotated[ApiKey, Depends(require("read"))]
+Rt = Annotated[Runtime, Depends(runtime)]
+MAX_RANGE = timedelta(days=90)
+
+
+@router.get("/metrics/{name}/series", response_model=Series)
+async def series(
+    name: str,
+    key: Reader,
+    rt: Rt,
+    start: Annotated[datetime | None, Query(alias="from", description="Start; default: 24 h before `to`.")] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
+    step: Annotated[
+        int | None, Query(description=f"Seconds per bucket, one of {list(STEPS)}; default: ~60 buckets.")
+    ] = None,
+    model: Annotated[list[str] | None, Query()] = None,
+    route: Annotated[list[str] | None, Query()] = None,
+    prompt_version: Annotated[list[str] | None, Query()] = None,
+    environment: Annotated[list[str] | None, Query()] = None,
+    tags: Annotated[list[str] | None, Query(description="Events must carry all of these tags.")] = None,
+    group_by: Annotated[list[Label] | None, Query()] = None,
+) -> Series:
+    """The metric per bucket of [from, to) (and per group): what the console charts."""
+    if name not in CATALOG:
+        raise HTTPException(404, f"unknown metric {name!r}; GET /v1/metrics lists them")
+    start, end = time_range(start, end)
+    if step is None:
+        step = pick_step(start, end)
+    elif step not in STEPS:
+        raise HTTPException(422, f"`step` must be one of {list(STEPS)}")
+    if (end - start).total_seconds() / step > MAX_POINTS:
+        raise HTTPException(422, f"more than {MAX_POINTS} buckets: use a longer step or a shorter range")
+    filters = Filters(
+        model=model or [],
+        route=route or [],
+        prompt_version=prompt_version or [],
+        environment=environment or [],
+        tags=tags or [],
+    )
+    labels = tuple(dict.fromkeys(group_by or []))
+    return await run_in_threadpool(metric_series, rt.store, name, key.project_id, start, end, step, filters, labels)
+
+
+@router.get("/labels", response_model=LabelValues)
+async def labels(
+    key: Reader,
+    rt: Rt,
+    start: Annotated[datetime | None, Query(alias="from", description="Start; default: 24 h before `to`.")] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
+) -> LabelValues:
+    """Models, routes, prompt versions, environments and evaluator labels seen in [from, to)."""
+    start, end = time_range(start, end)
+    return await run_in_threadpool(label_values, rt.store, key.project_id, start, end)
+
+
+def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """[from, to) in UTC with the read API's defaults (the last 24 h), at most 90 days long."""
+    end = _utc(end) if end else datetime.now(UTC)
+    start = _utc(start) if start else end - timedelta(hours=24)
+    if start >= end:
+        raise HTTPException(422, "`from` must be before `to`")
+    if end - start > MAX_RANGE:
+        raise HTTPException(422, f"the range may be at most {MAX_RANGE.days} days long")
+    return start, end
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

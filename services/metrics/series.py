@@ -1,0 +1,90 @@
+"""Catalog metrics over time: one point per step, the same computation an alert rule runs on each bucket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from schemas.store import Store
+from services.alerts.catalog import CATALOG, Filters, Label, Window, compute
+
+STEPS = (60, 300, 600, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
+"""Bucket lengths a chart may use, in seconds; they divide a day, so buckets align on the clock."""
+MAX_POINTS = 500
+
+
+class Point(BaseModel):
+    at: datetime = Field(description="Start of the bucket.")
+    value: float | None = Field(description="Null when the bucket has no observation (a volume is 0 instead).")
+    samples: int
+
+
+class Line(BaseModel):
+    labels: dict[str, str]
+    points: list[Point]
+
+
+class Series(BaseModel):
+    metric: str
+    unit: str
+    start: datetime
+    end: datetime
+    step: int = Field(description="Seconds per bucket.")
+    filters: Filters
+    group_by: list[Label]
+    lines: list[Line]
+
+
+def pick_step(start: datetime, end: datetime, points: int = 60) -> int:
+    """The smallest step that draws the range in at most about `points` buckets."""
+    wanted = (end - start).total_seconds() / points
+    return next((step for step in STEPS if step >= wanted), STEPS[-1])
+
+
+def metric_series(
+    store: Store,
+    metric: str,
+    project_id: str,
+    start: datetime,
+    end: datetime,
+    step: int,
+    filters: Filters,
+    group_by: tuple[Label, ...] = (),
+) -> Series:
+    """Every bucket of [start, end) per group, empty buckets included so a chart shows the gaps."""
+    first = _floor(start, step)
+    grid = [first + timedelta(seconds=step * i) for i in range(int((end - first).total_seconds() // step) + 1)]
+    grid = [at for at in grid if at < end]
+    window = Window(project_id, end, (end - first).total_seconds(), filters, group_by, step)
+    empty = 0.0 if CATALOG[metric].kind == "volume" else None
+    lines: dict[tuple[str, ...], dict[datetime, Point]] = {}
+    for sample in compute(store, metric, window):
+        key = tuple(sample.labels[label] for label in group_by)
+        assert sample.at is not None
+        at = sample.at.astimezone(UTC)
+        lines.setdefault(key, {})[at] = Point(at=at, value=sample.value, samples=sample.samples)
+    if not lines and not group_by:
+        lines[()] = {}
+    return Series(
+        metric=metric,
+        unit=CATALOG[metric].unit,
+        start=first,
+        end=end,
+        step=step,
+        filters=filters,
+        group_by=list(group_by),
+        lines=[
+            Line(
+                labels=dict(zip(group_by, key, strict=True)),
+                points=[found.get(at) or Point(at=at, value=empty, samples=0) for at in grid],
+            )
+            for key, found in sorted(lines.items())
+        ],
+    )
+
+
+def _floor(moment: datetime, step: int) -> datetime:
+    """The start of the bucket holding `moment`, as ClickHouse's toStartOfInterval aligns it (on the epoch)."""
+    seconds = int(moment.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % step, UTC)
