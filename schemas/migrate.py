@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from schemas.cluster_ddl import ClusterDDL
 from schemas.store import Store
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -46,6 +47,18 @@ class Migration:
         body = re.sub(r"^\s*--.*$", "", self.sql, flags=re.MULTILINE)
         return [part.strip() for part in re.split(r";\s*$", body, flags=re.MULTILINE) if part.strip()]
 
+    def statements_for(self, cluster: str | None) -> list[str]:
+        """The statements for one server, or rewritten for the ClickHouse cluster named `cluster`."""
+        return on_cluster(self.statements(), cluster)
+
+
+def on_cluster(statements: list[str], cluster: str | None) -> list[str]:
+    """Single-server DDL as it is, or its cluster variant (schemas/cluster_ddl.py)."""
+    if not cluster:
+        return statements
+    ddl = ClusterDDL(cluster)
+    return [rewritten for statement in statements for rewritten in ddl.rewrite(statement)]
+
 
 def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """The migrations shipped with this code, in version order."""
@@ -57,8 +70,9 @@ def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 
 def applied(store: Store) -> dict[int, str]:
-    """Version -> checksum of what this store has already applied."""
-    store.command(_LEDGER_DDL)
+    """Version -> checksum of what this store has already applied (nothing, before the first migrate)."""
+    if not store.command("EXISTS TABLE schema_migrations"):
+        return {}
     rows = store.rows("SELECT version, checksum FROM schema_migrations FINAL")
     return {row["version"]: row["checksum"] for row in rows}
 
@@ -75,11 +89,13 @@ def pending(store: Store) -> list[Migration]:
     return todo
 
 
-def migrate(store: Store) -> list[Migration]:
-    """Apply what is pending and return it; running it again applies nothing."""
+def migrate(store: Store, cluster: str | None = None) -> list[Migration]:
+    """Apply what is pending and return it; running it again applies nothing. `cluster`: TELLTALE_CLICKHOUSE_CLUSTER."""
+    for statement in on_cluster([_LEDGER_DDL.strip()], cluster):
+        store.command(statement)
     todo = pending(store)
     for migration in todo:
-        for statement in migration.statements():
+        for statement in migration.statements_for(cluster):
             store.command(statement)
         store.client().insert(
             "schema_migrations",

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
         default=None,
         description="chdb:///path (embedded) or http(s)://user:pass@host:8123/db; default: chdb in data_dir.",
     )
+    clickhouse_cluster: str | None = Field(
+        default=None,
+        description="Migrate for this ClickHouse cluster: ON CLUSTER, Replicated*MergeTree, Distributed.",
+    )
     kafka_bootstrap: str | None = Field(default=None, description="Set to run in cluster mode on Kafka.")
     roles: str = Field(
         default="store,evaluate", description="Cluster mode: the worker roles `telltale up`/`worker` run in-process."
@@ -51,6 +55,9 @@ class Settings(BaseSettings):
     alerts_interval_s: float = Field(default=2.0, description="Longest wait between two alert evaluation passes.")
     alerts_delivery_timeout_s: float = Field(default=10.0, description="Timeout of one notification request.")
     alerts_give_up_after_s: float = Field(default=21600.0, description="Age at which a notification stops retrying.")
+    metrics_port: int = Field(
+        default=9464, ge=0, le=65535, description="Prometheus /metrics port of `worker` and `alerts` (0: off)."
+    )
     init_project: str | None = Field(default=None, description="Project created on first start (headless).")
     init_ingest_key: str | None = None
     init_admin_key: str | None = None

@@ -54,7 +54,7 @@ class Runtime:
 def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     """Local mode: one process owns the store, appends to the raw tables and evaluates in-process."""
     store = Store(settings.store_url())
-    migrate(store)
+    migrate(store, settings.clickhouse_cluster)
     sink = Sink(store)
     policies = StoredPolicies(store)
     evaluators = registry.build(settings, tuple(settings.evaluators or registry.DEFAULT))
@@ -89,7 +89,7 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
     """Cluster mode's API process: ingest publishes to Kafka; with chDB, the store role must live here too."""
     assert settings.kafka_bootstrap, "cluster mode needs TELLTALE_KAFKA_BOOTSTRAP"
     store = Store(settings.store_url())
-    migrate(store)
+    migrate(store, settings.clickhouse_cluster)
     policies = StoredPolicies(store)
     log = KafkaEventLog(settings.kafka_bootstrap, store)
     return Runtime(

@@ -19,7 +19,7 @@ def run(settings: Settings, lease_ttl_s: float = 15.0) -> None:
     """Evaluate and notify until SIGINT/SIGTERM; a second copy waits as a standby and takes over on expiry."""
     store = Store(settings.store_url())
     try:
-        migrate(store)
+        migrate(store, settings.clickhouse_cluster)
         loop = AlertLoop(store, settings, lease=Lease(store, ttl_s=lease_ttl_s))
         asyncio.run(_until_signalled(loop))
     finally:

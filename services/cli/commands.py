@@ -73,7 +73,7 @@ def _open(settings: Settings) -> Runtime:
 def migrate(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     store = Store(settings.store_url())
-    applied = apply_migrations(store)
+    applied = apply_migrations(store, settings.clickhouse_cluster)
     print(
         f"applied {len(applied)} migration(s): {[f'{m.version}_{m.name}' for m in applied]}"
         if applied
@@ -89,7 +89,7 @@ def migrate(args: argparse.Namespace) -> int:
 def keys_create(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     store = Store(settings.store_url())
-    apply_migrations(store)
+    apply_migrations(store, settings.clickhouse_cluster)
     if not project_exists(store, args.project):
         create_project(store, args.project)
     scopes = tuple(scope.strip() for scope in args.scopes.split(",") if scope.strip())
