@@ -1,0 +1,1 @@
+"""Datasets: curate stored production traffic into versioned, immutable datasets and export them."""

@@ -1,0 +1,66 @@
+"""The continuous-curation job: append new matching events to continuous datasets' drafts, freeze on schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from schemas.store import Store
+from services.datasets.catalog import DatasetCatalog
+from services.datasets.draft import append
+from services.datasets.spec import Dataset
+from services.datasets.versions import content_hash, freeze, versions
+
+log = logging.getLogger(__name__)
+SCHEDULER = "schedule"
+"""`created_by` of versions the job froze, so they can be told from ones a person asked for."""
+
+
+class CurationJob:
+    """A background Job: every `interval_s`, one pass over every project's continuous datasets."""
+
+    name = "datasets"
+
+    def __init__(self, store: Store, interval_s: float = 30.0) -> None:
+        self.store = store
+        self.interval_s = interval_s
+        self.passes = 0
+
+    def tick(self, now: datetime) -> dict[str, int]:
+        """Append to each draft, then freeze those whose schedule is due and whose draft changed; one bad
+        dataset never stops the rest. Returns dataset id -> items appended."""
+        appended: dict[str, int] = {}
+        for dataset in DatasetCatalog(self.store).continuous():
+            try:
+                appended[dataset.id] = append(self.store, dataset, now)
+                if self._due(dataset, now):
+                    freeze(self.store, dataset, SCHEDULER, now)
+            except Exception:
+                log.exception("curating dataset %s of project %s failed", dataset.id, dataset.project_id)
+        self.passes += 1
+        return appended
+
+    def _due(self, dataset: Dataset, now: datetime) -> bool:
+        """A schedule, its interval passed since the last version, and a draft grown since (drafts only grow)."""
+        if dataset.schedule is None:
+            return False
+        frozen = versions(self.store, dataset.project_id, dataset.id)
+        if not frozen:
+            return True
+        last = frozen[-1]
+        if now - last.created_at < timedelta(seconds=dataset.schedule):
+            return False
+        count, _ = content_hash(self.store, dataset.project_id, dataset.id, 0)
+        return count > last.item_count
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Pass after pass until `stop`."""
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.tick, datetime.now(UTC))
+            except Exception:
+                log.exception("dataset curation pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.interval_s)

@@ -1,0 +1,88 @@
+"""Reading a version's items back: in key-range pages, so a reader holds one page however large the version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, Field
+
+from schemas.store import Store
+
+PAGE_SIZE = 5000
+_COLUMNS = (
+    "position, toString(event_id) AS event_id, event_ts, input_text, input_messages, output, contexts, ground_truth, "
+    "feedback, evaluations, model, route, prompt_version, environment, label, note"
+)
+
+
+class Item(BaseModel):
+    """One curated example, as copied from production (and maybe redacted and annotated)."""
+
+    position: int
+    event_id: str = Field(description="Lineage: the inference event this item was copied from.")
+    event_ts: datetime
+    input: str | list[dict[str, Any]] = Field(description="The input text, or the chat messages.")
+    output: str | None
+    contexts: list[dict[str, Any]]
+    ground_truth: str | None = Field(description="The reviewer's corrected answer, else the user's correction.")
+    feedback: list[dict[str, Any]]
+    evaluations: list[dict[str, Any]]
+    model: str
+    route: str
+    prompt_version: str
+    environment: str
+    label: str
+    note: str
+
+
+def pages(
+    store: Store, project_id: str, dataset_id: str, version: int, page_size: int = PAGE_SIZE, after: int = -1
+) -> Iterator[list[dict[str, Any]]]:
+    """The version's rows in position order, `page_size` at a time, each page a key-range read."""
+    while True:
+        rows = store.rows(
+            f"SELECT {_COLUMNS} FROM dataset_items FINAL WHERE project_id = {{p:String}} AND dataset_id = {{d:String}} "
+            "AND version = {v:UInt32} AND position > {after:Int64} ORDER BY position LIMIT {n:UInt32}",
+            {"p": project_id, "d": dataset_id, "v": version, "after": after, "n": page_size},
+        )
+        if not rows:
+            return
+        yield rows
+        if len(rows) < page_size:
+            return
+        after = rows[-1]["position"]
+
+
+def to_item(row: dict[str, Any]) -> Item:
+    """A stored row as the API shows it: JSON columns parsed, the input as text or messages."""
+    return Item(
+        position=row["position"],
+        event_id=row["event_id"],
+        event_ts=row["event_ts"],
+        input=orjson.loads(row["input_messages"]) if row["input_messages"] else row["input_text"],
+        output=row["output"],
+        contexts=orjson.loads(row["contexts"] or "[]"),
+        ground_truth=row["ground_truth"],
+        feedback=orjson.loads(row["feedback"]),
+        evaluations=orjson.loads(row["evaluations"]),
+        model=row["model"],
+        route=row["route"],
+        prompt_version=row["prompt_version"],
+        environment=row["environment"],
+        label=row["label"],
+        note=row["note"],
+    )
+
+
+def contains(store: Store, project_id: str, dataset_id: str, event_id: str) -> bool:
+    """Whether the event is an item of the dataset (its draft or any version)."""
+    return bool(
+        store.command(
+            "SELECT count() FROM dataset_items WHERE project_id = {p:String} AND dataset_id = {d:String} "
+            "AND event_id = {e:UUID}",
+            {"p": project_id, "d": dataset_id, "e": event_id},
+        )
+    )
