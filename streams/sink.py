@@ -7,7 +7,7 @@ from typing import Any
 
 from schemas.rows import to_json_rows
 from schemas.store import Store
-from streams import deadletter
+from streams import deadletter, telemetry
 
 
 class Sink:
@@ -17,17 +17,24 @@ class Sink:
         self.store = store
 
     def inference(self, rows: Sequence[dict[str, Any]]) -> None:
-        self.store.insert_json("inference_events", to_json_rows(list(rows)))
+        self._insert_json("inference_events", rows)
 
     def feedback(self, rows: Sequence[dict[str, Any]]) -> None:
-        self.store.insert_json("feedback_events", to_json_rows(list(rows)))
+        self._insert_json("feedback_events", rows)
 
     def evaluations(self, rows: Sequence[dict[str, Any]]) -> None:
-        self.store.insert_json("evaluations", to_json_rows(list(rows)))
+        self._insert_json("evaluations", rows)
 
     def dead_letters(self, letters: Sequence[deadletter.DeadLetter]) -> None:
         """Dead letters go in through the native format: their raw bytes need not be valid UTF-8."""
         if letters:
-            self.store.client().insert(
-                "dead_letters", [letter.row() for letter in letters], column_names=deadletter.COLUMNS
-            )
+            with telemetry.store_batch("dead_letters"):
+                self.store.client().insert(
+                    "dead_letters", [letter.row() for letter in letters], column_names=deadletter.COLUMNS
+                )
+
+    def _insert_json(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
+        """One timed insert of a non-empty batch."""
+        if rows:
+            with telemetry.store_batch(table):
+                self.store.insert_json(table, to_json_rows(list(rows)))

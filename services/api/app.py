@@ -13,12 +13,14 @@ from services.api.routers import (
     alert_rules,
     alerts,
     console,
+    datasets,
     evaluators,
     events,
     health,
     ingest,
     metrics,
     otlp,
+    prometheus,
     reads,
     silences,
     timeseries,
@@ -52,6 +54,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     routers = (
         health,
+        prometheus,
         ingest,
         otlp,
         reads,
@@ -61,6 +64,7 @@ def create_app(rt: Runtime) -> FastAPI:
         alerts,
         silences,
         timeseries,
+        datasets,
         events,
         console,
     )

@@ -14,6 +14,7 @@ from schemas.topics import ensure_topics
 from services import heap
 from services.cli.commands import settings_from
 from services.runtime import Job, cluster_roles, parse_roles
+from streams import telemetry
 from streams.evaluators import registry
 from streams.evaluators.policy import StoredPolicies
 from streams.pipeline import Pipeline
@@ -34,6 +35,7 @@ def worker(args: argparse.Namespace) -> int:
     try:
         jobs = cluster_roles(settings, roles, store)
         print(f"telltale worker: roles {','.join(roles)} on Kafka {settings.kafka_bootstrap}", flush=True)
+        telemetry.serve(settings.metrics_port)
         heap.settle()
         asyncio.run(_run_until_signalled(jobs))
     finally:

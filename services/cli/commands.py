@@ -27,6 +27,7 @@ from services.cli.evaluate import evaluate_lines, open_binary
 from services.demo.generator import DemoTraffic
 from services.demo.sender import DemoSender
 from services.runtime import Runtime, open_cluster, open_local, parse_roles
+from streams import telemetry
 from streams.evaluators import registry
 
 
@@ -43,14 +44,29 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def up(args: argparse.Namespace) -> int:
     """Local mode in one process: migrate, bootstrap on first start, serve, evaluate (and maybe demo)."""
     settings = settings_from(args)
-    rt = _open(settings)
+    return _serve(settings, _open(settings, parse_roles(settings.roles)), args.demo_events if args.demo else None)
+
+
+def api(args: argparse.Namespace) -> int:
+    """The API role: on Kafka, ingest publishes and workers evaluate (`--roles` to run some here); else local mode."""
+    settings = settings_from(args)
+    embedded = settings.store_url().startswith("chdb://")
+    roles = parse_roles(args.roles if args.roles is not None else ("store" if embedded else ""))
+    if settings.kafka_bootstrap and embedded and "store" not in roles:
+        print("telltale api: the embedded store needs the store role in this process (--roles store)", file=sys.stderr)
+        return 2
+    return _serve(settings, _open(settings, roles), None)
+
+
+def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
+    """Bootstrap on first start, serve HTTP until stopped, and send demo traffic when asked."""
     first = bootstrap(rt.store, rt.keys, settings)
     url = f"http://{settings.host}:{settings.port}"
     if first is not None:
         _print_first_start(first, url)
-    if args.demo:
+    if demo_events is not None:
         key = first.ingest_key if first and first.ingest_key else _demo_key(rt.keys, rt.store)
-        threading.Thread(target=_demo_in_background, args=(url, key, args.demo_events), daemon=True).start()
+        threading.Thread(target=_demo_in_background, args=(url, key, demo_events), daemon=True).start()
     mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
     print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
     app = create_app(rt)
@@ -62,12 +78,12 @@ def up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(settings: Settings) -> Runtime:
-    """Local mode, or with TELLTALE_KAFKA_BOOTSTRAP the API on Kafka with the configured roles in-process."""
+def _open(settings: Settings, roles: tuple[str, ...]) -> Runtime:
+    """Local mode, or with TELLTALE_KAFKA_BOOTSTRAP the API on Kafka with `roles` in-process."""
     if not settings.kafka_bootstrap:
         return open_local(settings)
     asyncio.run(ensure_topics(settings.kafka_bootstrap))
-    return open_cluster(settings, parse_roles(settings.roles))
+    return open_cluster(settings, roles)
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -101,7 +117,9 @@ def keys_create(args: argparse.Namespace) -> int:
 
 def alerts(args: argparse.Namespace) -> int:
     """Cluster mode's alert engine: evaluate rules and notify while holding the lease (a second copy waits)."""
-    alert_engine.run(settings_from(args))
+    settings = settings_from(args)
+    telemetry.serve(settings.metrics_port)
+    alert_engine.run(settings)
     return 0
 
 

@@ -25,6 +25,13 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--demo-events", type=int, default=3000, help="history events sent by --demo (default 3000)")
     up.set_defaults(run=commands.up)
 
+    api = sub.add_parser("api", help="serve the API (cluster mode with TELLTALE_KAFKA_BOOTSTRAP, else local mode)")
+    api.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    api.add_argument("--port", type=int, help="port to listen on (default 8600)")
+    api.add_argument("--data-dir", type=Path)
+    api.add_argument("--roles", help="cluster mode: worker roles to run here too (default: none; store on chDB)")
+    api.set_defaults(run=commands.api)
+
     migrate = sub.add_parser("migrate", help="apply pending storage migrations (safe to run twice)")
     migrate.add_argument("--data-dir", type=Path)
     migrate.set_defaults(run=commands.migrate)

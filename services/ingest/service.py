@@ -14,6 +14,7 @@ from services.ingest.batch import RawItem, split
 from services.ingest.errors import IngestError
 from services.ingest.log import EventLog, Kind
 from services.ingest.validate import Verdict, validate
+from streams import telemetry
 from streams.deadletter import DeadLetter
 
 CONTRACTS: dict[Kind, type[InferenceEvent] | type[FeedbackEvent]] = {
@@ -92,6 +93,7 @@ class IngestService:
         )
         results = [_result(verdict, fresh.get(verdict.item.index)) for verdict in verdicts]
         counts = Counter(result["status"] for result in results)
+        telemetry.ingested(kind, counts["accepted"], counts["duplicate"], counts["rejected"])
         return IngestOutcome(counts["accepted"], counts["duplicate"], counts["rejected"], results)
 
 

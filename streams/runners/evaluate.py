@@ -15,6 +15,7 @@ from schemas import topics
 from schemas.envelope import EnvelopeError, evaluation_records, read_envelope
 from schemas.events import InferenceEvent
 from schemas.kafka_clients import HEARTBEAT_MS, SESSION_TIMEOUT_MS
+from streams import telemetry
 from streams.pipeline import Pipeline, ProjectEvent
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ class EvaluateRole:
                 ]
                 await asyncio.gather(*sent)
                 self.evaluated += len(events)
+                telemetry.EVALUATED.labels("kafka").inc(len(events))
+                telemetry.kafka_progress("kafka", events, app.consumer.highwater)
 
         return app
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from schemas.rows import inference_event
 from schemas.store import Store
+from streams import telemetry
 from streams.deadletter import DeadLetter
 from streams.pipeline import Pipeline, ProjectEvent
 from streams.sink import Sink
@@ -145,6 +146,7 @@ class LocalRunner:
         self.sink.dead_letters(broken)
         self.position = last
         self.processed += len(batch) + len(broken)
+        telemetry.EVALUATED.labels("local").inc(len(batch))
         for listener in self.listeners:
             listener()
         if time.monotonic() - self._saved_at >= self.checkpoint_interval_s:
@@ -152,11 +154,17 @@ class LocalRunner:
 
     def backlog(self) -> int:
         """Stored events not yet evaluated: the local runner's lag."""
+        return self.standing()[0]
+
+    def standing(self) -> tuple[int, float]:
+        """Stored events not yet evaluated, and the age in seconds of the oldest of them (0 when caught up)."""
         rows = self.store.rows(
-            "SELECT count() AS n FROM inference_events WHERE received_at > {position:DateTime64(6, 'UTC')}",
+            "SELECT count() AS n, min(received_at) AS oldest FROM inference_events "
+            "WHERE received_at > {position:DateTime64(6, 'UTC')}",
             {"position": self.position},
         )
-        return rows[0]["n"]
+        count, oldest = rows[0]["n"], rows[0]["oldest"]
+        return count, (datetime.now(UTC) - oldest.replace(tzinfo=UTC)).total_seconds() if count else 0.0
 
     def checkpoint(self) -> None:
         """Persist the position, so a restart resumes here."""

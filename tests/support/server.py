@@ -36,6 +36,8 @@ class TelltaleServer:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     keys: dict[str, str] = field(default_factory=dict)
+    command: str = "up"
+    """The sub-command that serves: `up`, or `api` as a deployment runs it."""
 
     def create_key(self, name: str, project: str, scopes: str) -> str:
         """Create a key with the CLI while the server is stopped (the embedded store has one owner)."""
@@ -80,7 +82,7 @@ class TelltaleServer:
         }
         log = (self.data_dir.parent / f"{self.data_dir.name}-server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli.main", "up"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "services.cli.main", self.command], cwd=ROOT, env=env, stdout=log, stderr=log
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -22,6 +22,7 @@ from services.alerts.channels.http import Result
 from services.alerts.channels.send import send
 from services.alerts.notifier.outbox import Outbox, OutboxItem
 from services.alerts.rules import Rule
+from streams import telemetry
 
 RuleLookup = Callable[[str, str], Rule | None]
 
@@ -117,6 +118,7 @@ class Deliverer:
 
     def _record(self, item: OutboxItem, result: Result, now: datetime, elapsed_ms: float) -> None:
         outcome = "delivered" if result.ok else ("retrying" if item.status == "pending" else "failed")
+        telemetry.delivery(item.channel, outcome)
         row = [
             item.project_id,
             now,

@@ -14,6 +14,7 @@ from services.ingest.errors import IngestError
 from services.ingest.log import Kind, LogUnavailableError
 from services.ingest.service import IngestResult
 from services.runtime import Runtime
+from streams import telemetry
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
@@ -66,8 +67,10 @@ async def _ingest(request: Request, key: ApiKey, rt: Runtime, kind: Kind) -> Res
         )
         result = await rt.ingest.ingest(key.project_id, kind, body, headers.get("content-type"))
     except IngestError as error:
+        telemetry.refused(kind, error.status)
         raise HTTPException(error.status, error.message) from None
     except LogUnavailableError as error:
+        telemetry.refused(kind, 503)
         raise HTTPException(503, str(error), {"Retry-After": str(error.retry_after_s)}) from None
     status = 200 if not result.rejected else 422 if result.rejected == len(result.items) else 207
     return Response(result.to_json(), status_code=status, media_type="application/json")

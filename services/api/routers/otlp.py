@@ -16,6 +16,7 @@ from services.ingest.body import read_body
 from services.ingest.errors import IngestError
 from services.ingest.service import IngestOutcome
 from services.runtime import Runtime
+from streams import telemetry
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 SOURCE = "http:/v1/traces"
@@ -38,6 +39,7 @@ async def ingest_traces(
         )
         spans = otlp.decode(body, content_type)
     except IngestError as error:
+        telemetry.refused("inference", error.status)
         await rt.ingest.refuse(key.project_id, SOURCE, "inference", body, error)
         raise HTTPException(error.status, error.message) from None
     llm_spans = [span for span in spans if genai.is_genai(span)]

@@ -1,0 +1,24 @@
+"""GET /metrics: this process's Prometheus series (ingest, evaluation backlog and lag, store batches, alerts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.api.dependencies import runtime
+from services.runtime import Runtime
+from streams import telemetry
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+async def metrics(rt: Annotated[Runtime, Depends(runtime)]) -> Response:
+    """Prometheus text exposition; unauthenticated like /health, and holds counts only, no project data."""
+    if rt.runner is not None:
+        backlog, lag_s = await run_in_threadpool(rt.runner.standing)
+        telemetry.evaluation_progress("local", backlog, lag_s)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
