@@ -13,7 +13,6 @@ from services.api.routers import (
     alert_rules,
     alerts,
     console,
-    datasets,
     evaluators,
     events,
     health,
@@ -64,7 +63,6 @@ def create_app(rt: Runtime) -> FastAPI:
         alerts,
         silences,
         timeseries,
-        datasets,
         events,
         console,
     )
