@@ -39,18 +39,40 @@ ITEM_COLUMNS = (
 _INSERT = f"INSERT INTO dataset_items ({', '.join(ITEM_COLUMNS)}) "
 _SELECTED = "SELECT event_id, trace_id FROM dataset_selections WHERE project_id = {p:String} AND run_id = {r:String}"
 
-_FEEDBACK_JSON = (
-    "concat('{\"event_id\":', toJSONString(toString(event_id)), ',\"kind\":', toJSONString(toString(kind)), "
-    "',\"value\":', if(value = '', 'null', value), ',\"negative\":', if(negative = 1, 'true', 'false'), "
-    "',\"correction\":', toJSONString(correction), ',\"comment\":', toJSONString(comment), "
-    "',\"source\":', toJSONString(toString(source)), ',\"ts\":', toJSONString(toString(ts)), '}')"
+
+def _json(column: str) -> str:
+    """A column as JSON text; ClickHouse's toJSONString gives NULL (not 'null') for a NULL."""
+    return f"if(isNull({column}), 'null', toJSONString(assumeNotNull({column})))"
+
+
+def _object(fields: dict[str, str]) -> str:
+    """SQL building one JSON object from field name -> SQL expression of its JSON text."""
+    parts = ", ',', ".join(f"'\"{name}\":', {expression}" for name, expression in fields.items())
+    return f"concat('{{', {parts}, '}}')"
+
+
+_FEEDBACK_JSON = _object(
+    {
+        "event_id": "toJSONString(toString(event_id))",
+        "kind": "toJSONString(toString(kind))",
+        "value": "if(value = '', 'null', value)",
+        "negative": "if(negative = 1, 'true', 'false')",
+        "correction": _json("correction"),
+        "comment": _json("comment"),
+        "source": "toJSONString(toString(source))",
+        "ts": "toJSONString(toString(ts))",
+    }
 )
 _FEEDBACK_COLUMNS = f"ts, event_id, kind, correction, {_FEEDBACK_JSON} AS json"
-_EVALUATION_JSON = (
-    "concat('{\"evaluator\":', toJSONString(toString(evaluator)), "
-    "',\"evaluator_version\":', toJSONString(toString(evaluator_version)), "
-    "',\"metric\":', toJSONString(toString(metric)), ',\"value\":', toJSONString(value), "
-    "',\"label\":', toJSONString(toString(label)), ',\"details\":', if(details = '', '{}', details), '}')"
+_EVALUATION_JSON = _object(
+    {
+        "evaluator": "toJSONString(toString(evaluator))",
+        "evaluator_version": "toJSONString(toString(evaluator_version))",
+        "metric": "toJSONString(toString(metric))",
+        "value": _json("value"),
+        "label": "toJSONString(toString(label))",
+        "details": "if(details = '', '{}', details)",
+    }
 )
 
 _ITEMS = f"""
