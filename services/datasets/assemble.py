@@ -37,7 +37,13 @@ ITEM_COLUMNS = (
     "added_at",
 )
 _INSERT = f"INSERT INTO dataset_items ({', '.join(ITEM_COLUMNS)}) "
-_SELECTED = "SELECT event_id, trace_id FROM dataset_selections WHERE project_id = {p:String} AND run_id = {r:String}"
+_RUN = (
+    "FROM dataset_selections WHERE project_id = {p:String} AND run_id = {r:String} "
+    "AND position >= {first:UInt64} AND position < {stop:UInt64}"
+)
+_SELECTED = f"SELECT event_id, trace_id {_RUN}"
+REDACT_BATCH = 1000
+"""Items masked and written at a time when redacting: one batch in memory."""
 
 
 def _json(column: str) -> str:
@@ -83,8 +89,7 @@ SELECT {{p:String}} AS project_id, {{d:String}} AS dataset_id, {{v:UInt32}} AS v
     if(fb.e_id IS NULL, '[]', fb.feedback) AS feedback, if(ev.event_id IS NULL, '[]', ev.evaluations) AS evaluations,
     e.model AS model, e.route AS route, e.prompt_version AS prompt_version, e.environment AS environment,
     ifNull(a.label, '') AS label, ifNull(a.note, '') AS note, now64(6) AS added_at
-FROM (SELECT event_id, position, input_hash FROM dataset_selections WHERE project_id = {{p:String}}
-      AND run_id = {{r:String}}) AS s
+FROM (SELECT event_id, position, input_hash {_RUN}) AS s
 INNER JOIN (SELECT event_id, ts, input_text, input_messages, output, contexts, model, route, prompt_version,
             environment FROM inference_events FINAL WHERE project_id = {{p:String}}
             AND ts >= {{lo:DateTime64(3)}} AND ts <= {{hi:DateTime64(3)}}
@@ -134,15 +139,16 @@ def write_items(store: Store, selection: Selection, dataset_id: str, version: in
         "lo": bounds["lo"],
         "hi": bounds["hi"],
     }
+    end = selection.offset + selection.count
     if not redact:
-        store.command(_INSERT + _ITEMS, params)
+        store.command(_INSERT + _ITEMS, {**params, "first": selection.offset, "stop": end})
         return
-    client = store.client()
-    with client.query_row_block_stream(_ITEMS, parameters=params) as stream:
-        names = stream.source.column_names
-        for block in stream:
-            rows = [redact_item(dict(zip(names, row, strict=True))) for row in block]
-            client.insert("dataset_items", [[row[c] for c in ITEM_COLUMNS] for row in rows], column_names=ITEM_COLUMNS)
+    for first in range(selection.offset, end, REDACT_BATCH):
+        rows = store.rows(_ITEMS, {**params, "first": first, "stop": min(first + REDACT_BATCH, end)})
+        masked = [redact_item(row) for row in rows]
+        store.client().insert(
+            "dataset_items", [[row[c] for c in ITEM_COLUMNS] for row in masked], column_names=ITEM_COLUMNS
+        )
 
 
 def copy_draft(store: Store, project_id: str, dataset_id: str, version: int, offset: int, skip_run: str | None) -> int:
