@@ -13,7 +13,7 @@ from schemas import limits
 class Settings(BaseSettings):
     """Every knob in one place, so the CLI, the API and the runners agree."""
 
-    model_config = SettingsConfigDict(env_prefix="TELLTALE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TELLTALE_", extra="ignore", env_ignore_empty=True)
 
     data_dir: Path = Field(default=Path(".telltale"), description="Where local mode keeps its data.")
     clickhouse_url: str | None = Field(
