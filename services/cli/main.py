@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from services.cli import cluster, commands
+from services.cli import export as dataset_export
 from services.runtime import ROLES
 
 
@@ -66,6 +67,17 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--batch", type=int, default=2000, help="events per batch (default 2000)")
     replay.add_argument("--data-dir", type=Path)
     replay.set_defaults(run=cluster.replay)
+
+    export = sub.add_parser("export", help="download a dataset version (jsonl, openai-evals, csv, parquet)")
+    export.add_argument("dataset", help="the dataset id (ds_...)")
+    export.add_argument("--version", default="latest", help="a version number, latest (default) or draft")
+    export.add_argument("--format", choices=("jsonl", "openai-evals", "csv", "parquet"), default="jsonl")
+    export.add_argument("--out", required=True, help="the file to write")
+    export.add_argument("--column", action="append", help="rename a flow column, e.g. question=query; repeatable")
+    export.add_argument("--url", default="http://127.0.0.1:8600")
+    export.add_argument("--key", help="an API key with the read scope (default: $TELLTALE_API_KEY)")
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
+    export.set_defaults(run=dataset_export.export)
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
