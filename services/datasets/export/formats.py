@@ -11,7 +11,14 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from services.datasets.export.records import JSON_COLUMNS, METADATA, FlowColumns, evals_record, flow_record
+from services.datasets.export.records import (
+    JSON_COLUMNS,
+    METADATA,
+    FlowColumns,
+    evals_record,
+    flow_columns,
+    flow_record,
+)
 
 Format = Literal["jsonl", "openai-evals", "csv", "parquet"]
 Rows = Iterable[list[dict[str, Any]]]
@@ -106,14 +113,8 @@ def parquet(pages: Rows, columns: FlowColumns) -> Iterator[bytes]:
     schema = parquet_schema(columns)
     sink = _Chunks()
     writer = pq.ParquetWriter(sink, schema, compression="zstd")
-    structured = set(JSON_COLUMNS)
     for page in pages:
-        records = [flow_record(row, columns) for row in page]
-        data = {
-            name: [orjson.dumps(r[name]).decode() if name in structured else r[name] for r in records]
-            for name in schema.names
-        }
-        writer.write_batch(pa.record_batch(data, schema=schema))
+        writer.write_batch(pa.record_batch(flow_columns(page, columns), schema=schema))
         yield sink.take()
     writer.close()
     yield sink.take()

@@ -50,19 +50,39 @@ def _passages(row: dict[str, Any]) -> list[str]:
 
 
 def flow_record(row: dict[str, Any], columns: FlowColumns) -> dict[str, Any]:
-    """question, context (passage texts), answer, ground_truth, then messages, feedback, evaluations, metadata."""
+    """question, context (passage texts), answer, ground_truth, then messages, feedback, evaluations, metadata;
+    structured values are the stored JSON, embedded as is (orjson fragments) rather than parsed and re-encoded."""
     messages = _messages(row)
     record: dict[str, Any] = {
         columns.question: _question(row, messages),
         columns.context: _passages(row),
         columns.answer: row["output"],
         columns.ground_truth: row["ground_truth"],
-        "messages": messages,
-        "feedback": orjson.loads(row["feedback"]),
-        "evaluations": orjson.loads(row["evaluations"]),
+        "messages": orjson.Fragment(row["input_messages"]) if messages is not None else None,
+        "feedback": orjson.Fragment(row["feedback"]),
+        "evaluations": orjson.Fragment(row["evaluations"]),
     }
     record.update((name, row[name]) for name in METADATA)
     return record
+
+
+def flow_columns(rows: list[dict[str, Any]], columns: FlowColumns) -> dict[str, list[Any]]:
+    """A page as flow columns for tabular formats; structured columns keep the stored JSON text as is."""
+    questions, passages = [], []
+    for row in rows:
+        questions.append(_question(row, _messages(row)))
+        passages.append(_passages(row))
+    table: dict[str, list[Any]] = {
+        columns.question: questions,
+        columns.context: passages,
+        columns.answer: [row["output"] for row in rows],
+        columns.ground_truth: [row["ground_truth"] for row in rows],
+        "messages": [row["input_messages"] or "null" for row in rows],
+        "feedback": [row["feedback"] for row in rows],
+        "evaluations": [row["evaluations"] for row in rows],
+    }
+    table.update((name, [row[name] for row in rows]) for name in METADATA)
+    return table
 
 
 def evals_record(row: dict[str, Any]) -> dict[str, Any]:
