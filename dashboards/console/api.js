@@ -1,0 +1,39 @@
+// The API client: the signed-in key on every request, errors turned into messages people can act on.
+
+const STORAGE = "telltale.key";
+
+export function savedKey() {
+  return sessionStorage.getItem(STORAGE);
+}
+
+export function saveKey(key) {
+  if (key) sessionStorage.setItem(STORAGE, key);
+  else sessionStorage.removeItem(STORAGE);
+}
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export async function api(path, { method = "GET", params, body, key = savedKey() } = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [name, value] of Object.entries(params || {})) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined && item !== null && item !== "") url.searchParams.append(name, item);
+    }
+  }
+  const headers = { Authorization: `Bearer ${key}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const detail = data && data.detail;
+    const text = typeof detail === "string" ? detail : JSON.stringify(detail || response.statusText);
+    throw new ApiError(response.status, `${response.status}: ${text}`);
+  }
+  return data;
+}

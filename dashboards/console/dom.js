@@ -1,0 +1,64 @@
+// Small DOM and formatting helpers: every text goes in through textContent, never as HTML.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function field(id, text, control) {
+  control.id = id;
+  return el("div", { class: "field" }, el("label", { for: id, text }), control);
+}
+
+export function select(name, options, value, emptyText) {
+  const node = el("select", { name });
+  if (emptyText !== undefined) node.append(el("option", { value: "", text: emptyText }));
+  for (const option of options) {
+    const [optionValue, text] = Array.isArray(option) ? option : [option, option];
+    node.append(el("option", { value: optionValue, text, selected: optionValue === value }));
+  }
+  return node;
+}
+
+export function emptyState(title, ...body) {
+  return el("section", { class: "empty", role: "status" }, el("h2", { text: title }), ...body);
+}
+
+export function formatValue(value, unit) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  if (unit === "ratio") return `${(value * 100).toFixed(value < 0.1 ? 1 : 0)}%`;
+  if (unit === "USD") return `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
+  if (unit === "ms") return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+  if (unit === "score 0..1") return value.toFixed(2);
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString("en");
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+export function formatTime(iso) {
+  if (!iso) return "–";
+  const date = new Date(iso);
+  return date.toISOString().replace("T", " ").slice(0, 19) + " UTC";
+}
+
+export const RANGES = [
+  ["1h", "Last hour", 3600],
+  ["6h", "Last 6 hours", 6 * 3600],
+  ["24h", "Last 24 hours", 24 * 3600],
+  ["7d", "Last 7 days", 7 * 86400],
+];
+
+export function rangeParams(range) {
+  const seconds = (RANGES.find(([key]) => key === range) || RANGES[0])[2];
+  const to = new Date();
+  return { from: new Date(to.getTime() - seconds * 1000).toISOString(), to: to.toISOString() };
+}

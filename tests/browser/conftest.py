@@ -1,0 +1,84 @@
+"""A real `telltale up` with demo traffic and a firing alert, and a real headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+
+from services.demo.generator import DemoTraffic
+from services.demo.sender import DemoSender
+from tests.support.alerts import SECRET, Receiver
+from tests.support.browser import CHROMIUM, FLAGS, wait_for
+from tests.support.server import INGEST_KEY, TelltaleServer
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[TelltaleServer]:
+    """Local mode with an hour of demo traffic evaluated, and an error-rate rule that fires on it."""
+    srv = TelltaleServer(
+        tmp_path_factory.mktemp("console") / "data",
+        env={"TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]', "TELLTALE_ALERTS_INTERVAL_S": "0.5"},
+    )
+    srv.create_key("reader", "main", "read")
+    srv.start()
+    end = datetime.now(UTC)
+    sender = DemoSender(srv.url, INGEST_KEY)
+    report = sender.send(DemoTraffic(seed=11).calls(400, end - timedelta(hours=1), end))
+    sender.close()
+    assert report.inference == 400 and report.rejected == 0
+    srv.wait_processed(timeout_s=180)
+    with srv.client() as client:
+        rule = {
+            "name": "errors in demo traffic",
+            "metric": "error.rate",
+            "comparator": ">",
+            "threshold": 0.0,
+            "window": "2h",
+            "min_samples": 1,
+            "channels": [{"type": "webhook", "url": receiver.url, "secret": SECRET}],
+        }
+        assert client.post("/v1/alert-rules", json=rule).status_code == 201
+        wait_for(lambda: client.get("/v1/alerts", params={"state": "firing"}).json(), "a firing alert")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/test does it)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def context(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
+    """A fresh browser profile per test: nothing signed in, nothing cached."""
+    ctx = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=FLAGS,
+        viewport={"width": 1280, "height": 900},
+    )
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, console: TelltaleServer) -> Page:
+    page = context.pages[0] if context.pages else context.new_page()
+    page.set_default_timeout(20_000)
+    return page

@@ -1,0 +1,56 @@
+"""Browser-test helpers: the Chromium to drive, signing in, screenshots into the test artefacts, polling."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page
+
+from tests.support.server import ADMIN_KEY, ROOT, TelltaleServer
+
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's chromium package: the tests never download a browser of their own."""
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def wait_for(probe: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:
+    """Poll `probe` until it returns something truthy."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if found := probe():
+            return found
+        time.sleep(0.25)
+    raise TimeoutError(f"no {what} after {timeout_s}s")
+
+
+def sign_in(page: Page, url: str, key: str = ADMIN_KEY) -> None:
+    page.goto(url + "/")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Console views").wait_for()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def api(server: TelltaleServer, path: str, **params: str) -> httpx.Response:
+    with server.client() as client:
+        return client.get(path, params=params)
