@@ -11,9 +11,11 @@ from schemas.settings import Settings
 from schemas.store import Store
 from services.alerts.loop import AlertLoop
 from services.auth.keys import KeyRing
+from services.datasets.continuous import CurationJob
 from services.ingest.kafka_log import KafkaEventLog
 from services.ingest.log import StoreEventLog
 from services.ingest.service import IngestService
+from streams.drift.job import DriftJob
 from streams.evaluators import registry
 from streams.evaluators.base import Evaluator
 from streams.evaluators.policy import StoredPolicies
@@ -72,7 +74,9 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     if runner is not None:
         alerts = AlertLoop(store, settings)
         runner.listeners.append(alerts.wake)
-        jobs = [runner, alerts]
+        jobs = [runner, alerts, CurationJob(store)]
+        if settings.drift_enabled:
+            jobs.append(DriftJob(store, interval_s=settings.drift_interval_s))
     return Runtime(
         settings=settings,
         store=store,

@@ -8,6 +8,7 @@ console and the number a rule fired on are the same number. Every metric reads d
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -207,8 +208,72 @@ def _safety(name: str, evaluator: str, metrics: tuple[str, ...], hit: str, what:
     )
 
 
-CATALOG: dict[str, Metric] = {
-    metric.name: metric
+def _drift(
+    select: str, samples: str, table: str, only: str = "", **extra: Any
+) -> Callable[[Window], tuple[str, dict[str, Any]]]:
+    """A metric over drift results of windows that closed in the rule's window, labelled by their segment.
+
+    Grouped by a label, each segment of that field ('model=gpt-4o') is a group; ungrouped, the 'all'
+    segment counts, or, when labels are filtered, the matching segments. Windows without a verdict
+    (insufficient data, errors) are left out."""
+
+    def query(window: Window) -> tuple[str, dict[str, Any]]:
+        derived = ", ".join(
+            f"if(segment LIKE '{label}=%', substring(segment, {len(label) + 2}), '') AS {label}" for label in LABELS
+        )
+        columns = "project_id, window_end AS ts, segment, status, n_current, share_drifted, score"
+        columns = columns.replace(
+            *(("score", "NULL AS score") if table == "drift_runs" else ("share_drifted", "NULL AS share_drifted"))
+        )
+        inner = (
+            f"(SELECT {columns}, {derived}, CAST([] AS Array(String)) AS tags FROM {table} FINAL "
+            f"WHERE project_id = {{p:String}} {only})"
+        )
+        if len(window.group_by) > 1:
+            segments = "0 = 1"
+        elif window.group_by:
+            segments = f"segment LIKE '{window.group_by[0]}=%'"
+        elif any(getattr(window.filters, label) for label in LABELS):
+            segments = "segment != 'all'"
+        else:
+            segments = "segment = 'all'"
+        source = f"{inner} WHERE {_where(window, True)} AND {segments} AND status IN ('ok', 'drift')"
+        return _grouped(window, f"{select} AS value, {samples} AS samples", source), _params(window, **extra)
+
+    return query
+
+
+def _drift_score(name: str) -> Metric | None:
+    """`drift.<signal>.score`, made on demand for any signal name a monitor reports."""
+    signal = name.removeprefix("drift.").removesuffix(".score")
+    if not (name.startswith("drift.") and name.endswith(".score") and re.fullmatch(r"[A-Za-z0-9_.:-]{1,120}", signal)):
+        return None
+    return Metric(
+        name,
+        "score",
+        f"The drift test statistic of signal `{signal}` (a p-value or a distance, as its test defines) in "
+        "the newest drift window that closed in the rule's window; samples: the window's current events.",
+        _drift(
+            "argMax(score, ts)", "argMax(n_current, ts)", "drift_signals", "AND signal = {signal:String}", signal=signal
+        ),
+    )
+
+
+class _Catalog(dict[str, Metric]):
+    """The named metrics, plus a `drift.<signal>.score` for every drift signal, made on first use."""
+
+    def __missing__(self, name: str) -> Metric:
+        metric = _drift_score(name)
+        if metric is None:
+            raise KeyError(name)
+        return metric
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or (isinstance(name, str) and _drift_score(name) is not None)
+
+
+CATALOG: dict[str, Metric] = _Catalog(
+    (metric.name, metric)
     for metric in (
         Metric(
             "volume.count",
@@ -273,9 +338,23 @@ CATALOG: dict[str, Metric] = {
             "Mean of the ratings given in the window; samples: ratings.",
             _feedback("avgIf(1 + 4 * score, kind = 'rating')", "countIf(kind = 'rating')"),
         ),
+        Metric(
+            "drift.share",
+            "ratio",
+            "The largest share of drifted signals among the drift windows that closed in the rule's window "
+            "(every monitor); grouped by a label, per segment of that field; samples: the window's current events.",
+            _drift("max(share_drifted)", "max(n_current)", "drift_runs"),
+        ),
+        Metric(
+            "drift.<signal>.score",
+            "score",
+            "Template: replace <signal> with a drift signal name (e.g. drift.latency_ms.score) for that signal's "
+            "test statistic in the newest drift window that closed in the rule's window.",
+            _drift("argMax(score, ts)", "argMax(n_current, ts)", "drift_signals", "AND 0 = 1"),
+        ),
     )
-}
-"""The catalog. `drift.share` joins it once drift results are stored (drift issue)."""
+)
+"""The catalog: every metric a rule, the API or the console can name."""
 
 
 def compute(store: Store, metric: str, window: Window) -> list[Sample]:

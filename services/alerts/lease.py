@@ -1,4 +1,4 @@
-"""One active alert evaluator at a time in cluster mode: a lease row in ClickHouse that expires.
+"""One active alert evaluator (or drift job) at a time in cluster mode: a lease row in ClickHouse that expires.
 
 ClickHouse has no compare-and-set, so taking the lease is write-then-read-back: a contender writes its
 claim only when the lease is free or its own, waits a moment, and holds the lease only if its row is
@@ -23,14 +23,17 @@ NAME = "alerts.evaluator"
 class Lease:
     """`hold()` before each pass: True while this process is the active evaluator."""
 
-    def __init__(self, store: Store, ttl_s: float = 15.0, settle_s: float = 0.2) -> None:
+    def __init__(self, store: Store, ttl_s: float = 15.0, settle_s: float = 0.2, name: str = NAME) -> None:
         self.store = store
+        self.name = name
         self.ttl = timedelta(seconds=ttl_s)
         self.settle_s = settle_s
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def current(self) -> tuple[str, datetime] | None:
-        rows = self.store.rows("SELECT holder, expires_at FROM alert_lease FINAL WHERE name = {n:String}", {"n": NAME})
+        rows = self.store.rows(
+            "SELECT holder, expires_at FROM alert_lease FINAL WHERE name = {n:String}", {"n": self.name}
+        )
         return (rows[0]["holder"], rows[0]["expires_at"]) if rows else None
 
     def hold(self) -> bool:
@@ -54,6 +57,6 @@ class Lease:
     def _write(self, expires_at: datetime) -> None:
         self.store.client().insert(
             "alert_lease",
-            [[NAME, self.holder, expires_at, next_version()]],
+            [[self.name, self.holder, expires_at, next_version()]],
             column_names=["name", "holder", "expires_at", "version"],
         )

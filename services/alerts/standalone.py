@@ -1,4 +1,4 @@
-"""`telltale alerts`: the alert engine as its own process (cluster mode), one active at a time by lease."""
+"""`telltale alerts`: the alert engine and the drift job (cluster mode), each one active at a time by lease."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from schemas.settings import Settings
 from schemas.store import Store
 from services.alerts.lease import Lease
 from services.alerts.loop import AlertLoop
+from streams.drift.job import DriftJob
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +22,18 @@ def run(settings: Settings, lease_ttl_s: float = 15.0) -> None:
     try:
         migrate(store, settings.clickhouse_cluster)
         loop = AlertLoop(store, settings, lease=Lease(store, ttl_s=lease_ttl_s))
-        asyncio.run(_until_signalled(loop))
+        drift = None
+        if settings.drift_enabled:
+            drift_lease = Lease(store, ttl_s=3 * settings.drift_interval_s + 60, name="drift")
+            drift = DriftJob(store, interval_s=settings.drift_interval_s, gate=drift_lease.hold)
+        asyncio.run(_until_signalled(loop, drift))
     finally:
         store.close()
 
 
-async def _until_signalled(loop: AlertLoop) -> None:
+async def _until_signalled(loop: AlertLoop, drift: DriftJob | None) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     log.info("alert engine started (holder %s)", loop.lease.holder if loop.lease else "local")
-    await loop.run(stop)
+    await asyncio.gather(loop.run(stop), *([drift.run(stop)] if drift else []))

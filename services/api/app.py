@@ -13,6 +13,8 @@ from services.api.routers import (
     alert_rules,
     alerts,
     console,
+    datasets,
+    drift,
     evaluators,
     events,
     health,
@@ -63,6 +65,8 @@ def create_app(rt: Runtime) -> FastAPI:
         alerts,
         silences,
         timeseries,
+        datasets,
+        drift,
         events,
         console,
     )

@@ -1,0 +1,152 @@
+"""Drift: monitors (list, create, update, delete), results per window and segment, Evidently reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel, Field
+
+from services.api.dependencies import require, runtime
+from services.auth.keys import ApiKey
+from services.drift import views
+from services.runtime import Runtime
+from streams.drift.config import DEFAULT_MONITOR_ID, MonitorConfig
+from streams.drift.monitors import StoredMonitors
+from streams.drift.report import ASSET_ROUTE, asset_path
+
+router = APIRouter(prefix="/v1/drift", tags=["drift"])
+Rt = Annotated[Runtime, Depends(runtime)]
+Reader = Annotated[ApiKey, Depends(require("read"))]
+Admin = Annotated[ApiKey, Depends(require("admin"))]
+MonitorId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lowercase letters, digits, - _")]
+
+
+class MonitorOut(BaseModel):
+    monitor_id: str
+    config: MonitorConfig
+    updated_at: datetime | None = Field(None, description="null for the implicit default monitor")
+
+
+class NewMonitor(BaseModel):
+    monitor_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    config: MonitorConfig = Field(default_factory=MonitorConfig)
+
+
+class SignalOut(BaseModel):
+    signal: str
+    kind: str
+    status: Literal["ok", "drift", "insufficient_data"]
+    test: str
+    score: float | None = Field(description="the test's statistic: a p-value or a distance, as `test` says")
+    threshold: float | None
+    n_current: int
+    n_reference: int
+
+
+class ResultOut(BaseModel):
+    result_id: str
+    monitor_id: str
+    window_start: datetime
+    window_end: datetime
+    segment: str = Field(description="'all', or field=value ('(other)' pools the values outside the top K)")
+    reference: str
+    status: Literal["ok", "drift", "insufficient_data", "error"]
+    n_current: int
+    n_reference: int
+    n_signals: int = Field(description="signals with a verdict")
+    n_drifted: int
+    share_drifted: float | None
+    drift_share_threshold: float
+    error: str
+    code_version: str
+    computed_at: datetime
+    report_url: str | None
+    signals: list[SignalOut]
+
+
+@router.get("/monitors", response_model=list[MonitorOut])
+async def list_monitors(key: Reader, rt: Rt) -> list[MonitorOut]:
+    """The project's monitors; the default one exists until it is replaced or deleted."""
+    found = await run_in_threadpool(StoredMonitors(rt.store).list, key.project_id)
+    return [MonitorOut(monitor_id=m.monitor_id, config=m.config, updated_at=m.updated_at) for m in found]
+
+
+@router.post("/monitors", response_model=MonitorOut, status_code=201)
+async def create_monitor(body: NewMonitor, key: Admin, rt: Rt) -> MonitorOut:
+    """A new monitor; 409 if the id is taken."""
+    monitors = StoredMonitors(rt.store)
+    if await run_in_threadpool(monitors.get, key.project_id, body.monitor_id) is not None:
+        raise HTTPException(409, f"monitor {body.monitor_id!r} exists; PUT /v1/drift/monitors/{body.monitor_id}")
+    made = await run_in_threadpool(monitors.put, key.project_id, body.monitor_id, body.config)
+    return MonitorOut(monitor_id=made.monitor_id, config=made.config, updated_at=made.updated_at)
+
+
+@router.put("/monitors/{monitor_id}", response_model=MonitorOut)
+async def update_monitor(monitor_id: MonitorId, body: MonitorConfig, key: Admin, rt: Rt) -> MonitorOut:
+    """Replace a monitor's configuration (windows already computed keep their results)."""
+    monitors = StoredMonitors(rt.store)
+    if await run_in_threadpool(monitors.get, key.project_id, monitor_id) is None:
+        raise HTTPException(404, f"no monitor {monitor_id!r}; create it with POST /v1/drift/monitors")
+    made = await run_in_threadpool(monitors.put, key.project_id, monitor_id, body)
+    return MonitorOut(monitor_id=made.monitor_id, config=made.config, updated_at=made.updated_at)
+
+
+@router.delete("/monitors/{monitor_id}", status_code=204)
+async def delete_monitor(monitor_id: MonitorId, key: Admin, rt: Rt) -> None:
+    """Stop a monitor; deleting 'default' opts the project out of default drift monitoring."""
+    monitors = StoredMonitors(rt.store)
+    if await run_in_threadpool(monitors.get, key.project_id, monitor_id) is None:
+        raise HTTPException(404, f"no monitor {monitor_id!r}")
+    await run_in_threadpool(monitors.delete, key.project_id, monitor_id)
+
+
+@router.get("", response_model=list[ResultOut])
+async def results(
+    key: Reader,
+    rt: Rt,
+    monitor: str = Query("", max_length=64, description=f"a monitor id, e.g. {DEFAULT_MONITOR_ID!r}"),
+    start: Annotated[datetime | None, Query(alias="from", description="window start from (default: 24 h ago)")] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="window start before (default: now)")] = None,
+    segment: str = Query("", max_length=300, description="'all' or e.g. 'model=gpt-4o'"),
+    status: Literal["", "ok", "drift", "insufficient_data", "error"] = "",
+    limit: int = Query(200, ge=1, le=5000),
+) -> list[ResultOut]:
+    """Drift results per window and segment, newest first, each with its signals (drifted first)."""
+    end = _utc(end) or datetime.now(UTC)
+    start = _utc(start) or end - timedelta(hours=24)
+    if start >= end:
+        raise HTTPException(422, "`from` must be before `to`")
+    rows = await run_in_threadpool(views.runs, rt.store, key.project_id, start, end, monitor, segment, status, limit)
+    return [_result(row) for row in rows]
+
+
+@router.get(ASSET_ROUTE.removeprefix(router.prefix) + "/{name}", include_in_schema=False)
+async def asset(name: str) -> FileResponse:
+    """Evidently's script and font for the stored reports, served from the installed package."""
+    path = asset_path(name)
+    if path is None or not path.is_file():
+        raise HTTPException(404, "no such asset")
+    media = "text/javascript" if name.endswith(".js") else "font/woff2"
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/{result_id}/report", response_class=HTMLResponse)
+async def report(result_id: Annotated[str, Path(max_length=64)], key: Reader, rt: Rt) -> HTMLResponse:
+    """The full Evidently HTML report of one result (window x segment)."""
+    html = await run_in_threadpool(views.report, rt.store, key.project_id, result_id)
+    if html is None:
+        raise HTTPException(404, f"no report for result {result_id!r} in this project")
+    return HTMLResponse(html)
+
+
+def _result(row: dict[str, Any]) -> ResultOut:
+    url = f"/v1/drift/{row['run_id']}/report" if row["has_report"] else None
+    return ResultOut(result_id=row["run_id"], report_url=url, **row)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at

@@ -1,0 +1,1 @@
+"""Drift results as the API and the alert engine read them."""
