@@ -18,7 +18,8 @@ NORMALISED_INPUT_HASH = (
     "cityHash64(trimBoth(replaceRegexpAll(replaceRegexpAll(lowerUTF8(input_text), '[[:punct:]]+', ' '), "
     "'[[:space:]]+', ' ')))"
 )
-"""Near-identical inputs (case, punctuation, spacing) share this hash; dedup keeps the first by time."""
+"""Near-identical inputs (case, punctuation, spacing) share this hash; dedup keeps one: the first by time
+among those with a user's correction (a ground truth), else the first by time."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,12 @@ def select(
         f"FROM inference_events FINAL WHERE {conditions}"
     )
     if spec.dedup:
-        candidates += " ORDER BY ts, event_id LIMIT 1 BY input_hash"
+        p = clause.bind(project_id, "String")
+        corrected = (
+            f"event_id IN (SELECT assumeNotNull(inference_id) FROM feedback_events FINAL WHERE project_id = {p} "
+            "AND inference_id IS NOT NULL AND ifNull(correction, '') != '')"
+        )
+        candidates += f" ORDER BY {corrected} DESC, ts, event_id LIMIT 1 BY input_hash"
         if draft is not None:
             hashes = _draft_column("input_hash", project_id, draft, clause)
             candidates = f"SELECT * FROM ({candidates}) WHERE input_hash NOT IN ({hashes})"

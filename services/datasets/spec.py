@@ -150,7 +150,9 @@ class DatasetSpec(_Strict):
     description: str = Field(default="", max_length=5000)
     query: Query = Field(default_factory=Query)
     sampling: Sampling = Field(default_factory=Sampling)
-    dedup: bool = Field(default=True, description="Keep one item per normalised input text (first by time).")
+    dedup: bool = Field(
+        default=True, description="One item per normalised input text: the first corrected one, else the first."
+    )
     redact_pii: bool = Field(default=False, description="Mask PII in every text field before anything is written.")
     continuous: bool = Field(default=False, description="New matching events are appended to the draft.")
     schedule: Duration | None = Field(default=None, description='Continuous: freeze the draft this often ("1d").')

@@ -8,13 +8,13 @@ and the time. The same spec over the same data gives the same hash.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from importlib import metadata
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field
 
 from schemas.store import Store
+from schemas.version import server_version
 from services.datasets.assemble import copy_draft, write_items
 from services.datasets.draft import draft_lock, refresh
 from services.datasets.selection import select
@@ -26,11 +26,7 @@ CURATION_VERSION = "1"
 
 def code_version() -> str:
     """What made a version: the server package and the curation logic."""
-    try:
-        package = metadata.version("telltale-server")
-    except metadata.PackageNotFoundError:
-        package = "unknown"
-    return f"telltale-server {package}; curation {CURATION_VERSION}"
+    return f"{server_version()}; curation {CURATION_VERSION}"
 
 
 class Version(BaseModel):

@@ -79,6 +79,18 @@ def test_dedup_keeps_the_first_of_near_identical_inputs(runtime: Runtime, projec
     assert freeze(runtime.store, everything, "t").item_count == 4
 
 
+def test_dedup_prefers_an_input_with_a_correction(runtime: Runtime, project: str) -> None:
+    t = Traffic(runtime.store, project)
+    t.call(ts=at(1), input="Is SSO in the Pro plan?")
+    corrected = t.call(ts=at(2), input="is sso in the pro plan")
+    t.call(ts=at(3), input="Is SSO in the Pro plan?!")
+    t.feedback(corrected, kind="correction", correction="Yes, from Pro up.")
+    dataset = make(runtime.store, project)
+    freeze(runtime.store, dataset, "t")
+    [item] = [to_item(row) for page in pages(runtime.store, project, dataset.id, 1) for row in page]
+    assert (item.event_id, item.ground_truth) == (str(corrected.event_id), "Yes, from Pro up.")
+
+
 def test_a_version_is_a_copy_that_never_changes(runtime: Runtime, project: str) -> None:
     store = runtime.store
     t = Traffic(store, project)
