@@ -159,11 +159,13 @@ def main() -> None:
         store = Store(f"chdb://{Path(tmp) / 'clickhouse'}")
         try:
             migrate(store)
+            opened = round(rss() / MIB, 1)
             filled = fill(store, args.events)
             stored = store.command("SELECT count() FROM inference_events WHERE project_id = {p:String}", {"p": PROJECT})
             big, materialise = version(store, "big", args.items)
             small, materialise_small = version(store, "small", args.items // 10)
             result = {
+                "process_mib_store_opened": opened,
                 "stored_events": int(stored),
                 "fill_seconds": filled,
                 "materialise": materialise,
