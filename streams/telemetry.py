@@ -79,10 +79,19 @@ def kafka_progress(runner: str, events: Iterable[KafkaEvent], highwater: Callabl
         return
     backlog = 0
     for tp, (offset, _) in last.items():
-        end = highwater(tp)
+        end = _safely(highwater, tp)
         backlog += max(0, (end if end is not None else offset + 1) - offset - 1)
     oldest = min(stamp for _, stamp in last.values())
     evaluation_progress(runner, backlog, time.time() - oldest)
+
+
+def _safely(highwater: Callable[[object], int | None], tp: object) -> int | None:
+    """A partition's end offset, or None: the consumer asserts the partition is still assigned, and a
+    rebalance between the batch and this call must not stop evaluation for the sake of a metric."""
+    try:
+        return highwater(tp)
+    except (AssertionError, KeyError):
+        return None
 
 
 @contextmanager

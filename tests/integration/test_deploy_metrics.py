@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
+from tests.integration.test_alerts_e2e import until
 from tests.support.alerts import SECRET, Receiver
 from tests.support.events import inference
+from tests.support.metrics import Samples, answers, scrape, value
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer, free_port
 
 ENV = {
@@ -34,31 +33,6 @@ SERIES = (
     "telltale_store_batch_seconds_bucket",
     "telltale_alert_deliveries_total",
 )
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def scrape(url: str) -> Samples:
-    """Every sample of a /metrics page, keyed by name and labels."""
-    response = httpx.get(url, timeout=10)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain; version=")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
-
-
-def until(condition: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -157,17 +131,8 @@ def test_alerts_process_serves_metrics_on_its_port(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        samples: Samples = {}
-
-        def answered() -> bool:
-            nonlocal samples
-            try:
-                samples = scrape(f"http://127.0.0.1:{port}/metrics")
-            except httpx.TransportError:
-                return False
-            return True
-
-        until(answered, "the alert engine's metrics server")
+        until(lambda: answers(f"http://127.0.0.1:{port}/metrics"), "the alert engine's metrics server")
+        samples: Samples = scrape(f"http://127.0.0.1:{port}/metrics")
         assert value(samples, "telltale_alert_deliveries_total", channel_type="slack", outcome="failed") == 0
         assert value(samples, "telltale_ingest_events_total", kind="feedback", outcome="accepted") == 0
         assert {"telltale_alert_deliveries_total", "telltale_store_batch_seconds_count"} <= {n for n, _ in samples}
