@@ -162,5 +162,12 @@ def test_grafana_gets_the_plugin_and_the_dashboards_folder(compose: dict[str, An
     assert grafana["environment"]["GF_PATHS_PROVISIONING"] == "/etc/telltale/grafana/provisioning"
     folder = (COMPOSE.parent / "../dashboards/grafana").resolve()
     assert folder == ROOT / "dashboards" / "grafana"
-    if folder.exists():
-        assert (folder / "provisioning").is_dir()
+    provisioning = folder / "provisioning"
+    for path in provisioning.rglob("*.yaml"):
+        text = path.read_text()
+        for name in re.findall(r"\$(\w+)", text):
+            assert name in grafana["environment"], f"{path.name} reads ${name}, which compose does not set"
+        for provider in yaml.safe_load(text).get("providers", []):
+            inside = provider["options"]["path"].removeprefix("/etc/telltale/grafana/")
+            assert list((folder / inside).glob("*.json")), f"no dashboards where {path.name} looks"
+    assert {path.parent.name for path in provisioning.rglob("*.yaml")} >= {"datasources", "dashboards"}
