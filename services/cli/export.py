@@ -41,10 +41,14 @@ def export(args: argparse.Namespace) -> int:
             desc=f"{args.dataset} v{args.version} ({total} items)",
             disable=args.quiet,
         )
-        with bar, partial.open("wb") as sink:
-            for chunk in response.iter_bytes():
-                sink.write(chunk)
-                bar.update(chunk.count(b"\n") if lines else len(chunk))
+        try:
+            with bar, partial.open("wb") as sink:
+                for chunk in response.iter_bytes():
+                    sink.write(chunk)
+                    bar.update(chunk.count(b"\n") if lines else len(chunk))
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     partial.replace(out)
     print(f"wrote {total} items to {out}", file=sys.stderr)
     return 0
