@@ -30,6 +30,7 @@ export async function api(path, { method = "GET", params, body, key = savedKey()
   const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
+  if (response.status === 401) window.dispatchEvent(new Event("telltale:unauthorized"));
   if (!response.ok) {
     const detail = data && data.detail;
     const text = typeof detail === "string" ? detail : JSON.stringify(detail || response.statusText);

@@ -58,11 +58,7 @@ async function render() {
   try {
     await entry.view.render(target, { rest, params, navigate });
   } catch (error) {
-    if (mine !== generation) return;
-    if (error instanceof ApiError && error.status === 401) {
-      saveKey(null);
-      return showSignIn("That key was refused (invalid, revoked or expired). Sign in again.");
-    }
+    if (mine !== generation || (error instanceof ApiError && error.status === 401)) return;
     target.replaceChildren(el("p", { class: "error", role: "alert", text: `Could not load this view: ${error.message}` }));
   }
   if (mine === generation) view.replaceChildren(target);
@@ -97,6 +93,12 @@ function start() {
     showSignIn();
   });
   window.addEventListener("hashchange", render);
+  window.addEventListener("telltale:unauthorized", () => {
+    if (!savedKey()) return;
+    saveKey(null);
+    generation += 1;
+    showSignIn("That key was refused (invalid, revoked or expired). Sign in again.");
+  });
   render();
 }
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
 from services.demo.generator import DemoTraffic
 from services.demo.sender import DemoSender
@@ -59,6 +59,7 @@ def console(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Ite
 def playwright() -> Iterator[Playwright]:
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/test does it)")
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         yield p
 

@@ -52,23 +52,21 @@ function aggregate(series, how) {
   return samples ? points.reduce((total, p) => total + p.value * p.samples, 0) / samples : null;
 }
 
+// The page appears at once; each chart and tile is drawn as soon as its own query answers.
 export async function render(root, { params, navigate }) {
   const range = params.get("range") || "1h";
   const span = rangeParams(range);
   const filters = filtersFrom(params);
   const query = { ...span, ...filters };
   const names = [...new Set(CHARTS.flatMap((chart) => chart.metrics.map(([name]) => name)))];
-  const [labels, p95, ...series] = await Promise.all([
-    api("/v1/labels", { params: span }),
-    api("/v1/metrics/latency.p95", { params: query }),
-    ...names.map((name) => api(`/v1/metrics/${name}/series`, { params: query })),
-  ]);
-  const byName = Object.fromEntries(series.map((s) => [s.metric, s]));
+  const series = Object.fromEntries(names.map((name) => [name, api(`/v1/metrics/${name}/series`, { params: query })]));
 
   const form = el("form", { class: "filters card", "aria-label": "Overview filters" });
   form.append(field("ov-range", "Time range", select("range", RANGES.map(([k, text]) => [k, text]), range)));
+  const selects = {};
   for (const [name, text] of LABELS) {
-    form.append(field(`ov-${name}`, text, select(name, labels[name], filters[name] || "", "All")));
+    selects[name] = select(name, filters[name] ? [filters[name]] : [], filters[name] || "", "All");
+    form.append(field(`ov-${name}`, text, selects[name]));
   }
   form.append(el("button", { type: "submit", text: "Apply" }));
   form.addEventListener("submit", (event) => {
@@ -77,29 +75,54 @@ export async function render(root, { params, navigate }) {
     navigate("overview", chosen);
   });
   form.addEventListener("change", () => form.requestSubmit());
+  api("/v1/labels", { params: span }).then((labels) => {
+    for (const [name] of LABELS) {
+      selects[name].replaceChildren(...select(name, labels[name], filters[name] || "", "All").children);
+      selects[name].value = filters[name] || "";
+    }
+  }, () => {});
 
-  const heading = el("h1", { text: "Overview" });
-  const calls = aggregate(byName["volume.count"], "sum");
-  if (!calls) {
-    root.replaceChildren(heading, form, noTraffic(Object.keys(filters).length > 0));
-    return;
-  }
   const tiles = el("div", { class: "tiles", role: "list", "aria-label": "Totals for the range" });
   for (const [name, metric, how] of TILES) {
-    const value = how === "range" ? p95.groups[0]?.value ?? null : aggregate(byName[metric], how);
-    const unit = byName[metric].unit;
-    tiles.append(
-      el("div", { class: "tile", role: "listitem" }, el("div", { class: "name", text: name }), el("div", { class: "value", text: formatValue(value, unit) })),
+    const value = el("div", { class: "value", text: "…" });
+    tiles.append(el("div", { class: "tile", role: "listitem" }, el("div", { class: "name", text: name }), value));
+    const source = how === "range" ? api(`/v1/metrics/${metric}`, { params: query }) : series[metric];
+    source.then(
+      (data) => {
+        const unit = how === "range" ? "ms" : data.unit;
+        value.textContent = formatValue(how === "range" ? data.groups[0]?.value ?? null : aggregate(data, how), unit);
+      },
+      () => {
+        value.textContent = "error";
+      },
     );
   }
   const charts = el("div", { class: "charts" });
   for (const chart of CHARTS) {
-    const lines = chart.metrics.map(([name, label]) => ({ name: label, points: byName[name].lines[0]?.points || [] }));
-    charts.append(lineChart(chart.title, lines, byName[chart.metrics[0][0]].unit));
+    const slot = el("figure", { class: "card chart", "aria-busy": "true" }, el("figcaption", {}, el("h2", { text: chart.title })), el("p", { class: "muted", text: "Loading…" }));
+    charts.append(slot);
+    Promise.all(chart.metrics.map(([name]) => series[name])).then(
+      (found) => {
+        const lines = found.map((data, i) => ({ name: chart.metrics[i][1], points: data.lines[0]?.points || [] }));
+        slot.replaceWith(lineChart(chart.title, lines, found[0].unit));
+      },
+      (error) => slot.replaceChildren(el("h2", { text: chart.title }), el("p", { class: "error", role: "alert", text: `Could not load: ${error.message}` })),
+    );
   }
-  const step = byName["volume.count"].step;
-  const note = el("p", { class: "muted", text: `One point per ${step >= 3600 ? `${step / 3600} h` : `${step / 60} min`}, by event time (UTC).` });
-  root.replaceChildren(heading, form, tiles, charts, note);
+  const note = el("p", { class: "muted" });
+  series["volume.count"].then(
+    (volume) => {
+      if (!aggregate(volume, "sum")) {
+        tiles.remove();
+        charts.replaceWith(noTraffic(Object.keys(filters).length > 0));
+        return;
+      }
+      const step = volume.step;
+      note.textContent = `One point per ${step >= 3600 ? `${step / 3600} h` : `${step / 60} min`}, by event time (UTC).`;
+    },
+    () => {},
+  );
+  root.replaceChildren(el("h1", { text: "Overview" }), form, tiles, charts, note);
 }
 
 function noTraffic(filtered) {
