@@ -24,6 +24,7 @@ from services.api.app import create_app
 from services.auth.keys import KeyRing
 from services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
 from services.cli.evaluate import evaluate_lines, open_binary
+from services.demo import monitor as demo_monitor
 from services.demo.generator import DemoTraffic
 from services.demo.sender import DemoSender
 from services.runtime import Runtime, open_cluster, open_local, parse_roles
@@ -66,6 +67,8 @@ def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
         _print_first_start(first, url)
     if demo_events is not None:
         key = first.ingest_key if first and first.ingest_key else _demo_key(rt.keys, rt.store)
+        if (demo_key := rt.keys.lookup(key)) is not None:
+            demo_monitor.install(rt.store, demo_key.project_id)
         threading.Thread(target=_demo_in_background, args=(url, key, demo_events), daemon=True).start()
     mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
     print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
@@ -141,19 +144,20 @@ def demo(args: argparse.Namespace) -> int:
     """Backfill `--events` over the last `--hours`, then optionally keep sending live at `--rate`."""
     sender = DemoSender(args.url, args.key)
     seed = args.seed if args.seed is not None else secrets.randbits(32)
-    traffic = DemoTraffic(seed=seed)
     end = datetime.now(UTC)
-    report = sender.send(traffic.calls(args.events, end - timedelta(hours=args.hours), end))
+    start = end - timedelta(hours=args.hours)
+    traffic = DemoTraffic(seed=seed, shift_at=start + demo_monitor.SHIFT_AT * (end - start))
+    report = sender.send(traffic.calls(args.events, start, end))
     print(f"sent {report.inference} inference and {report.feedback} feedback events ({report.rejected} rejected)")
     if args.rate > 0:
-        _live(sender, args.rate, seed + 1)
+        _live(sender, args.rate, seed + 1, traffic.shift_at)
     sender.close()
     return 0
 
 
-def _live(sender: DemoSender, rate: float, seed: int) -> None:
+def _live(sender: DemoSender, rate: float, seed: int, shift_at: datetime | None) -> None:
     """Send about `rate` events per second, stamped now, until interrupted."""
-    traffic = DemoTraffic(seed=seed)
+    traffic = DemoTraffic(seed=seed, shift_at=shift_at)
     while True:
         now = datetime.now(UTC)
         count = max(1, round(rate * 5))
@@ -173,13 +177,14 @@ def _demo_in_background(url: str, key: str, events: int) -> None:
         time.sleep(0.5)
     sender = DemoSender(url, key)
     end = datetime.now(UTC)
-    seed = secrets.randbits(32)
-    report = sender.send(DemoTraffic(seed=seed).calls(events, end - timedelta(hours=1), end))
+    start, seed = end - timedelta(hours=1), secrets.randbits(32)
+    traffic = DemoTraffic(seed=seed, shift_at=start + demo_monitor.SHIFT_AT * (end - start))
+    report = sender.send(traffic.calls(events, start, end))
     print(
         f"demo: sent {report.inference} inference and {report.feedback} feedback events; now 2 events/s live",
         flush=True,
     )
-    _live(sender, 2.0, seed + 1)
+    _live(sender, 2.0, seed + 1, traffic.shift_at)
 
 
 def _demo_key(keys: KeyRing, store: Store) -> str:

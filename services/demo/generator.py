@@ -50,12 +50,20 @@ class DemoCall:
     failure: str | None = None
 
 
+SWAPPED_ROUTE, SWAPPED_TO = "search/summarize", ("gpt-4.1-mini", "openai", 700.0)
+"""After the shift, this route moves to a new model (what a drift monitor should see on this route only)."""
+
+
 @dataclass
 class DemoTraffic:
-    """A seeded stream of calls spread over [start, end); `calls(n)` yields them in time order."""
+    """A seeded stream of calls spread over [start, end); `calls(n)` yields them in time order.
+
+    From `shift_at` on, the traffic drifts as production traffic does: more billing questions, longer
+    (still grounded) answers, and the search route swapped to another model."""
 
     seed: int = 7
     rates: Rates = field(default_factory=Rates)
+    shift_at: datetime | None = None
 
     def calls(self, n: int, start: datetime | None = None, end: datetime | None = None) -> Iterator[DemoCall]:
         rng = random.Random(self.seed)
@@ -67,16 +75,19 @@ class DemoTraffic:
             yield self._call(rng, ts)
 
     def _call(self, rng: random.Random, ts: datetime) -> DemoCall:
+        shifted = self.shift_at is not None and ts >= self.shift_at
         model, provider, median_ms = _pick_model(rng)
         failure = _pick_failure(rng, self.rates)
         if failure != "injection" and rng.random() < 0.1:
             route, question, answer = "chat/smalltalk", *rng.choice(corpus.SMALLTALK)
             contexts: list[dict[str, Any]] = []
         else:
-            fact = rng.choice(corpus.FACTS)
+            fact = _pick_fact(rng, shifted)
             route, question = fact.route, rng.choice(fact.questions)
-            answer = fact.fabricated if failure == "ungrounded" else fact.answer
+            answer = fact.fabricated if failure == "ungrounded" else _answer(fact, shifted)
             contexts = _contexts(rng, fact)
+            if shifted and route == SWAPPED_ROUTE:
+                model, provider, median_ms = SWAPPED_TO
         if failure == "injection":
             question = rng.choice(corpus.INJECTIONS)
             answer = "I can only help with questions about your Acme Cloud workspace."
@@ -121,6 +132,22 @@ def _pick_model(rng: random.Random) -> tuple[str, str, float]:
             return model, provider, median
     model, provider, _, median = MODELS[-1]
     return model, provider, median
+
+
+def _pick_fact(rng: random.Random, shifted: bool) -> corpus.Fact:
+    """Uniform over the help centre; after the shift, billing questions are four times as common."""
+    if not shifted:
+        return rng.choice(corpus.FACTS)
+    weights = [4.0 if fact.route == "billing/explain" else 1.0 for fact in corpus.FACTS]
+    return rng.choices(corpus.FACTS, weights=weights)[0]
+
+
+def _answer(fact: corpus.Fact, shifted: bool) -> str:
+    """The faithful answer; after the shift, longer: it also quotes the passage's last sentence."""
+    if not shifted:
+        return fact.answer
+    last = fact.passage.rstrip().rsplit(". ", 1)[-1]
+    return f"{fact.answer} {last}"
 
 
 def _pick_failure(rng: random.Random, rates: Rates) -> str | None:

@@ -135,8 +135,9 @@ def _tabular(
         data = pd.DataFrame({s.name: frame[s.column] for s in signals if s.kind != "text"})
         for column in categorical:
             data[column] = data[column].where(data[column].notna(), None).astype(object)
-        for column in texts:
-            data[f"text:{column}"] = frame[column].fillna("").astype(str)
+        for column in texts:  # an empty text (a failed call's output) is None: Evidently measures it as 0
+            text = frame[column].astype(object)
+            data[f"text:{column}"] = text.where(text.notna() & (text != ""), None)
         return Dataset.from_pandas(data, data_definition=definition, descriptors=_descriptors(signals))
 
     overrides = {name: o for name, o in cfg.per_signal.items() if name in {s.name for s in signals}}

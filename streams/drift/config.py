@@ -61,10 +61,12 @@ class MonitorConfig(BaseModel):
     segments: list[SegmentField] = Field(default_factory=lambda: ["model", "route"])
     top_k: int = Field(5, ge=1, le=50, description="per segment field: the K busiest values; the rest pooled")
     min_samples: int = Field(50, ge=10, description="per side and signal; below it: insufficient data")
-    signals: list[str] | None = Field(None, description="signal names to watch; null = every known signal")
+    signals: list[str] | None = Field(
+        None, max_length=200, description="signal names to watch; null = every known signal"
+    )
     stattest: str | None = Field(None, description="one stat test for every signal (default: Evidently's choice)")
     threshold: float | None = Field(None, gt=0, description="one threshold for every signal")
-    per_signal: dict[str, SignalOverride] = Field(default_factory=dict)
+    per_signal: dict[str, SignalOverride] = Field(default_factory=dict, max_length=200)
     drift_share: float = Field(0.3, gt=0, le=1, description="a segment drifts when this share of signals drifted")
     max_rows: int = Field(50_000, ge=100, description="rows per side at most; above it a seeded sample")
     embedding_rows: int = Field(2_000, ge=50, description="rows per side whose texts are embedded")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Coroutine
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from schemas.store import Store
 from streams.drift import frames, results, windows
@@ -50,7 +51,7 @@ class DriftJob:
             while not stop.is_set():
                 try:
                     if self.gate is None or await asyncio.to_thread(self.gate):
-                        await self.tick(stop)
+                        await _until_stopped(self.tick(stop), stop)
                 except Exception:
                     log.exception("drift pass failed; retrying in %.0f s", self.interval_s)
                 with contextlib.suppress(TimeoutError):
@@ -125,3 +126,13 @@ class DriftJob:
         ref = monitor.config.reference
         ref_start, ref_end = windows.reference_range(monitor.config, start)
         return frames.Side(monitor.project_id, ref_start, ref_end, ref.dataset_id, ref.version)
+
+
+async def _until_stopped(work: Coroutine[Any, Any, Any], stop: asyncio.Event) -> None:
+    """Run `work`, cancelled as soon as `stop` is set: shutting down never waits for a window to finish."""
+    task, stopped = asyncio.ensure_future(work), asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, stopped):
+        pending.cancel()
+    if not task.cancelled() and task.done():
+        task.result()

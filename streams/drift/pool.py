@@ -32,8 +32,12 @@ class DriftPool:
             raise
 
     def close(self) -> None:
+        """Stop at once: a window being computed is dropped (it is computed again on the next start)."""
         if self._executor is not None:
+            processes = list(getattr(self._executor, "_processes", {}).values())  # no public handle on them
             self._executor.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
             self._executor = None
 
     def _get(self) -> ProcessPoolExecutor:

@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from schemas.events import InferenceEvent
 from services.alerts.catalog import Filters, Window, compute
+from services.demo import monitor as demo_monitor
+from services.demo.generator import DemoTraffic
 from services.runtime import Runtime
 from streams.drift import frames
 from streams.drift.compute import compute_window
-from streams.drift.config import MonitorConfig
+from streams.drift.config import Monitor, MonitorConfig
 from streams.drift.job import DriftJob
 from streams.drift.monitors import StoredMonitors
 from streams.drift.windows import floor
@@ -171,3 +174,22 @@ def test_a_window_waits_until_its_events_have_settled(runtime: Runtime, project:
     assert asyncio.run(job.tick(only={project})) == 0  # events for it arrived just now
     assert _runs(runtime, project) == []
     job.pool.close()
+
+
+def test_the_demo_traffic_drifts_where_the_demo_shifts_it(runtime: Runtime, project: str, job: DriftJob) -> None:
+    """Topic mix, longer answers and a model swap on the search route; the small-talk route does not change."""
+    t0 = floor(datetime.now(UTC), 600) - 2 * HOUR
+    traffic = DemoTraffic(seed=11, shift_at=t0 + demo_monitor.SHIFT_AT * HOUR)
+    made = [InferenceEvent.model_validate(call.inference) for call in traffic.calls(3000, t0, t0 + HOUR)]
+    gen.store_events(runtime.store, project, made, seed=11)
+    monitor = Monitor(monitor_id="demo", project_id=project, config=demo_monitor.CONFIG)
+
+    found = {r.segment: r for r in asyncio.run(job.compute(monitor, t0 + timedelta(minutes=40)))}
+
+    def drifted(segment: str) -> set[str]:
+        return {s.signal for s in found[segment].signals if s.drifted}
+
+    assert {"route", "output.length", "input.embedding"} <= drifted("all")
+    assert {"model", "latency_ms", "output.length"} <= drifted("route=search/summarize")
+    assert found["route=chat/smalltalk"].status == "ok"
+    assert not drifted("route=chat/smalltalk") & {"model", "latency_ms", "output.length", "route"}
