@@ -1,4 +1,4 @@
-"""`telltale worker` (cluster mode's Kafka roles) and `telltale replay` (re-evaluate stored events)."""
+"""`telltale worker` (cluster mode's Kafka roles) and `telltale replay` (re-evaluate events, recompute drift)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from services import heap
 from services.cli.commands import settings_from
 from services.runtime import Job, cluster_roles, parse_roles
 from streams import telemetry
+from streams.drift.job import ACTIVE_WITHIN, DriftJob
+from streams.drift.monitors import StoredMonitors
+from streams.drift.results import active_projects
 from streams.evaluators import registry
 from streams.evaluators.policy import StoredPolicies
 from streams.pipeline import Pipeline
@@ -56,8 +59,9 @@ async def _run_until_signalled(jobs: list[Job]) -> None:
 def replay(args: argparse.Namespace) -> int:
     """Re-evaluate stored events from `--from` with the current evaluator versions, showing progress."""
     settings = settings_from(args)
-    start = datetime.fromisoformat(args.from_)
-    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    start = _utc(args.from_)
+    if args.drift:
+        return _replay_drift(settings.store_url(), start, _utc(args.to) if args.to else datetime.now(UTC), args)
     names = tuple(args.evaluator or settings.evaluators or registry.DEFAULT)
     store = Store(settings.store_url())
     try:
@@ -70,6 +74,29 @@ def replay(args: argparse.Namespace) -> int:
     skipped = f"; {run.unreadable} unreadable event(s) skipped" if run.unreadable else ""
     print(f"replay: wrote {written} evaluation rows ({versions}){skipped}")
     return 0
+
+
+def _replay_drift(url: str, start: datetime, end: datetime, args: argparse.Namespace) -> int:
+    """Recompute the drift windows starting in [start, end) of every (or one) project and monitor."""
+    store = Store(url)
+    job = DriftJob(store)
+    try:
+        projects = [args.project] if args.project else sorted(active_projects(store, start - ACTIVE_WITHIN))
+        computed = 0
+        for project_id in projects:
+            for monitor in StoredMonitors(store).list(project_id):
+                if args.monitor in (None, monitor.monitor_id):
+                    computed += asyncio.run(job.recompute(monitor, start, end))
+    finally:
+        job.pool.close()
+        store.close()
+    print(f"replay: recomputed {computed} drift window(s) from {start.isoformat()} to {end.isoformat()}")
+    return 0
+
+
+def _utc(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 class _ProgressBar:

@@ -61,11 +61,15 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--data-dir", type=Path)
     worker.set_defaults(run=cluster.worker)
 
-    replay = sub.add_parser("replay", help="re-evaluate stored events with the current evaluator versions")
+    replay = sub.add_parser("replay", help="re-evaluate stored events, or recompute drift windows (--drift)")
     replay.add_argument("--from", dest="from_", required=True, help="ISO time: events with ts from here on")
     replay.add_argument("--evaluator", action="append", help="only this evaluator; repeat for more (default: all)")
     replay.add_argument("--batch", type=int, default=2000, help="events per batch (default 2000)")
     replay.add_argument("--data-dir", type=Path)
+    replay.add_argument("--drift", action="store_true", help="recompute drift windows instead of evaluations")
+    replay.add_argument("--to", help="with --drift: ISO time, windows starting before it (default: now)")
+    replay.add_argument("--project", help="with --drift: only this project (default: every project)")
+    replay.add_argument("--monitor", help="with --drift: only this monitor id (default: every monitor)")
     replay.set_defaults(run=cluster.replay)
 
     export = sub.add_parser("export", help="download a dataset version (jsonl, openai-evals, csv, parquet)")

@@ -30,6 +30,7 @@ SELECT toString(event_id) AS event_id, ts, model, route, prompt_version, environ
        CAST(latency_ms AS Nullable(Float64)) AS latency_ms,
        CAST(input_tokens AS Nullable(Float64)) AS input_tokens,
        CAST(output_tokens AS Nullable(Float64)) AS output_tokens,
+       CAST(cost AS Nullable(Float64)) AS cost,
        JSONExtractString(attributes, 'finish_reason') AS finish_reason,
        JSONExtractString(attributes, 'language') AS language,
        @USER_TEXT@ AS input, ifNull(output, '') AS output
@@ -87,7 +88,9 @@ def read(store: Store, side: Side, limit: int) -> pd.DataFrame:
     for extra in (scores, feedback):
         if "event_id" in extra:
             frame = frame.merge(extra, on="event_id", how="left")
-    for column in ("feedback.negative", "feedback.rating", "cost"):
+    if "priced_cost" in frame:  # the usage evaluator prices calls that did not report their cost
+        frame["cost"] = frame["cost"].fillna(frame.pop("priced_cost"))
+    for column in ("feedback.negative", "feedback.rating"):
         if column not in frame:
             frame[column] = float("nan")
     return frame
@@ -104,11 +107,11 @@ def _query(store: Store, sql: str, params: dict[str, Any]) -> pd.DataFrame:
 def _evaluations(rows: pd.DataFrame) -> pd.DataFrame:
     """Evaluation rows pivoted to one column per evaluator metric (its score) and one for its label.
 
-    The usage evaluator contributes only its cost: its other metrics repeat the event's own columns."""
+    The usage evaluator contributes only its priced cost: its other metrics repeat the event's own columns."""
     if rows.empty:
         return pd.DataFrame({"event_id": pd.Series(dtype=object)})
     usage = rows["evaluator"] == "usage"
-    cost = rows[usage & (rows["metric"] == "cost_usd")].set_index("event_id")["value"].rename("cost")
+    cost = rows[usage & (rows["metric"] == "cost_usd")].set_index("event_id")["value"].rename("priced_cost")
     rows = rows[~usage].copy()
     rows.loc[rows["label"] == "error", ["value", "label"]] = [float("nan"), None]
     rows["signal"] = SCORE_PREFIX + rows["evaluator"] + "." + rows["metric"]

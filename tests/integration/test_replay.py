@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 
-from tests.support import events
+from streams.drift.windows import floor
+from tests.support import drift, events
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer, query_store
 
 
@@ -39,3 +41,30 @@ def test_replay_re_evaluates_stored_events_and_shows_progress(tmp_path: Path) ->
         "SELECT count() AS n, uniqExact(event_id) AS events FROM evaluations FINAL WHERE metric = 'latency_ms'",
     )
     assert rows == [{"n": 300, "events": 300}]
+
+
+def test_replay_drift_recomputes_the_windows_asked_for(tmp_path: Path) -> None:
+    server = TelltaleServer(tmp_path / "data", env={"TELLTALE_EVALUATORS": '["usage"]'}).start()
+    t0 = floor(datetime.now(UTC), 3600) - timedelta(hours=3)
+    try:
+        calls = drift.events(400, t0, t0 + timedelta(hours=2), seed=3)
+        with server.client(INGEST_KEY) as client:
+            body = orjson.dumps([c.model_dump(mode="json", exclude_none=True) for c in calls])
+            assert client.post("/v1/inference", content=body).status_code == 200
+        server.wait_processed()
+    finally:
+        server.stop()
+    out = subprocess.run(
+        [
+            *(sys.executable, "-m", "services.cli.main", "replay", "--drift", "--monitor", "default"),
+            *("--from", t0.isoformat(), "--to", (t0 + timedelta(hours=2)).isoformat()),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "TELLTALE_DATA_DIR": str(server.data_dir)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "recomputed 2 drift window(s)" in out.stdout
+    rows = query_store(server.data_dir, "SELECT DISTINCT toString(window_start) AS w FROM drift_runs FINAL ORDER BY w")
+    assert [row["w"] for row in rows] == [f"{t0 + timedelta(hours=h):%Y-%m-%d %H:%M:%S}.000" for h in (0, 1)]
