@@ -2,14 +2,18 @@
 import { api, ApiError, savedKey, saveKey } from "./api.js";
 import { el } from "./dom.js";
 import * as alerts from "./views/alerts.js";
+import * as datasets from "./views/datasets.js";
+import * as drift from "./views/drift.js";
 import * as events from "./views/events.js";
 import * as overview from "./views/overview.js";
 
-// One entry per view: a new view (drift, datasets) is one more module and one more line here.
+// One entry per view: a new view is one more module and one more line here.
 const VIEWS = [
   { path: "overview", title: "Overview", view: overview },
   { path: "events", title: "Events", view: events },
+  { path: "drift", title: "Drift", view: drift },
   { path: "alerts", title: "Alerts", view: alerts },
+  { path: "datasets", title: "Datasets", view: datasets },
 ];
 
 const $ = (id) => document.getElementById(id);

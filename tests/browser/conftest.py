@@ -7,14 +7,29 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
 from services.demo.generator import DemoTraffic
 from services.demo.sender import DemoSender
+from streams.drift.windows import floor
+from tests.support import drift
 from tests.support.alerts import SECRET, Receiver
 from tests.support.browser import CHROMIUM, FLAGS, wait_for
 from tests.support.server import INGEST_KEY, TelltaleServer
+
+HOUR = timedelta(hours=1)
+MONITOR = {"reference": {"windows": 1}, "segments": ["model"], "settle_s": 0, "window_s": 3600}
+DATASET = {
+    "name": "negative feedback or ungrounded, last 2 hours",
+    "query": {
+        "last": "2h",
+        "match": "any",
+        "feedback": {"negative": True},
+        "evaluators": [{"evaluator": "groundedness", "labels": ["ungrounded"]}],
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +44,16 @@ def console(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Ite
     """Local mode with an hour of demo traffic evaluated, and an error-rate rule that fires on it."""
     srv = TelltaleServer(
         tmp_path_factory.mktemp("console") / "data",
-        env={"TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]', "TELLTALE_ALERTS_INTERVAL_S": "0.5"},
+        env={
+            "TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
+            "TELLTALE_ALERTS_INTERVAL_S": "0.5",
+            "TELLTALE_DRIFT_INTERVAL_S": "1",
+        },
     )
     srv.create_key("reader", "main", "read")
     srv.start()
     end = datetime.now(UTC)
+    drifting(srv, floor(end, 3600) - 3 * HOUR)
     sender = DemoSender(srv.url, INGEST_KEY)
     report = sender.send(DemoTraffic(seed=11).calls(400, end - timedelta(hours=1), end))
     sender.close()
@@ -51,8 +71,24 @@ def console(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Ite
         }
         assert client.post("/v1/alert-rules", json=rule).status_code == 201
         wait_for(lambda: client.get("/v1/alerts", params={"state": "firing"}).json(), "a firing alert")
+        made = client.post("/v1/datasets", json=DATASET)
+        assert made.status_code == 201, made.text
+        results = {"monitor": "hourly", "status": "drift", "from": (end - 4 * HOUR).isoformat()}
+        wait_for(lambda: client.get("/v1/drift", params=results).json(), "a drift result", timeout_s=240)
     yield srv
     srv.stop()
+
+
+def drifting(srv: TelltaleServer, t0: datetime) -> None:
+    """An hourly monitor per model, and two past hours of traffic where model-b's latency and answers shift."""
+    with srv.client() as client:
+        assert client.delete("/v1/drift/monitors/default").status_code == 204
+        assert client.post("/v1/drift/monitors", json={"monitor_id": "hourly", "config": MONITOR}).status_code == 201
+    calls = drift.events(400, t0, t0 + HOUR, seed=1)
+    calls += drift.events(400, t0 + HOUR, t0 + 2 * HOUR, seed=2, shift=drift.Shift(latency=True, longer_answers=True))
+    with srv.client(INGEST_KEY) as client:
+        body = orjson.dumps([c.model_dump(mode="json", exclude_none=True) for c in calls])
+        assert client.post("/v1/inference", content=body).status_code == 200
 
 
 @pytest.fixture(scope="session")

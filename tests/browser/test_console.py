@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -41,7 +43,8 @@ def test_overview_draws_every_chart_with_data(page: Page, console: TelltaleServe
         chart = charts.nth(i)
         assert int(chart.get_attribute("data-points") or 0) > 0, chart.inner_text()
         assert chart.locator("svg path").count() >= 1
-    expect(page.get_by_role("listitem").filter(has_text="Calls")).to_contain_text("400")
+    demo_and_drift_calls = 400 + 800
+    expect(page.get_by_role("listitem").filter(has_text="Calls")).to_contain_text(f"{demo_and_drift_calls:,}")
     screenshot(page, "overview")
 
 
@@ -153,7 +156,7 @@ def test_keyboard_reaches_the_navigation_and_enter_opens_a_view(page: Page, cons
     expect(page.get_by_role("link", name="Events")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Events")).to_be_visible()
-    for _ in range(3):
+    for _ in range(5):
         page.keyboard.press("Tab")
     expect(page.get_by_role("searchbox", name="Search")).to_be_focused()
     page.keyboard.type("refund")
@@ -179,9 +182,49 @@ def test_every_control_of_the_main_views_is_labelled(page: Page, console: Tellta
     unlabelled = """() => [...document.querySelectorAll('#view input, #view select, #view textarea, #view button')]
         .filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.textContent.trim())
         .map(c => c.outerHTML)"""
-    for view in ("overview", "events", "alerts"):
+    for view in ("overview", "events", "drift", "alerts", "datasets"):
         page.goto(f"{console.url}/#/{view}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         page.wait_for_load_state("networkidle")
         assert page.evaluate(unlabelled) == [], view
         assert page.locator("#view img:not([alt]), #view svg:not([role])").count() == 0
+
+
+def test_drift_results_per_segment_open_their_evidently_report(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url)
+    page.get_by_role("link", name="Drift").click()
+    page.get_by_label("Status").select_option("drift")
+    page.get_by_role("button", name="Show").click()
+    drifted = page.locator("tr[data-result]").filter(has_text="model=model-b")
+    expect(drifted.first).to_contain_text("latency_ms")
+    screenshot(page, "drift")
+    drifted.first.get_by_role("link", name=re.compile("Evidently report")).click()
+    report = page.frame_locator("iframe.report")
+    expect(report.locator("body")).to_contain_text(re.compile("drift", re.I))
+    expect(report.locator("#report-status")).to_have_count(0)
+    screenshot(page, "drift-report")
+
+
+def test_freeze_a_dataset_version_and_export_it(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url)
+    page.get_by_role("link", name="Datasets").click()
+    page.locator("tr[data-dataset] a").first.click()
+    page.get_by_role("button", name="Freeze a new version").click()
+    expect(page).to_have_url(re.compile(r"#/datasets/ds_\w+/\d+$"))
+    version = page.locator("tr[data-version][aria-current]")
+    expect(version).to_have_count(1)
+    count = int(version.locator("td").nth(1).inner_text())
+    assert count > 0
+    expect(page.get_by_role("table", name=re.compile("First 20 items")).locator("tbody tr")).to_have_count(
+        min(count, 20)
+    )
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export JSONL (prompt flow)").click()
+    lines = Path(info.value.path()).read_text().splitlines()
+    assert len(lines) == count
+    assert all({"question", "answer", "event_id"} <= set(json.loads(line)) for line in lines)
+    expect(page.get_by_role("status").filter(has_text="Exported")).to_contain_text(f"{count} item(s)")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export CSV").click()
+    assert info.value.suggested_filename.endswith(".csv")
+    screenshot(page, "dataset-exported")

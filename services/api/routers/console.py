@@ -16,6 +16,14 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
+REPORT_HEADERS = {
+    **HEADERS,
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'self'; "
+    "base-uri 'none'",
+}
+"""The drift report viewer writes Evidently's page, inline scripts and styles included, into itself."""
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -46,4 +54,5 @@ def _file(name: str) -> FileResponse:
     path = ASSETS.get(name)
     if path is None:
         raise HTTPException(404, "no such console file")
-    return FileResponse(path, media_type=TYPES[path.suffix], headers=HEADERS)
+    headers = REPORT_HEADERS if name == "report.html" else HEADERS
+    return FileResponse(path, media_type=TYPES[path.suffix], headers=headers)
