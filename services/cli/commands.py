@@ -72,6 +72,7 @@ def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
         threading.Thread(target=_demo_in_background, args=(url, key, demo_events), daemon=True).start()
     mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
     print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
+    print(f"Console: {url}/  (sign in with an API key that has the read scope)", flush=True)
     app = create_app(rt)
     heap.settle()
     try:
