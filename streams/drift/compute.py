@@ -72,7 +72,8 @@ def compute_window(
     """Every segment of one window (configuration as a dict so it crosses the process boundary as plain data)."""
     cfg = MonitorConfig.model_validate(config)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # numpy on constant columns; the tests still decide
+        for noise in (RuntimeWarning, FutureWarning, DeprecationWarning):  # numpy on constant columns, and
+            warnings.simplefilter("ignore", noise)  # Evidently's pandas/pydantic deprecations: none actionable
         return [compute_segment(segment, cfg, seed) for segment in split(current, reference, cfg.segments, cfg.top_k)]
 
 
