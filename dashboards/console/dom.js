@@ -30,6 +30,15 @@ export function select(name, options, value, emptyText) {
   return node;
 }
 
+export function table(label, headings, rows) {
+  return el(
+    "table",
+    { "aria-label": label },
+    el("thead", {}, el("tr", {}, headings.map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, rows),
+  );
+}
+
 export function emptyState(title, ...body) {
   return el("section", { class: "empty", role: "status" }, el("h2", { text: title }), ...body);
 }

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.alerts.catalog import Filters
 from services.auth.keys import ApiKey, Scope
 from services.runtime import Runtime
 
@@ -39,3 +40,20 @@ def require(scope: Scope) -> Callable[..., ApiKey]:
 
 def _challenge() -> dict[str, str]:
     return {"WWW-Authenticate": "Bearer"}
+
+
+def label_filters(
+    model: Annotated[list[str] | None, Query()] = None,
+    route: Annotated[list[str] | None, Query()] = None,
+    prompt_version: Annotated[list[str] | None, Query()] = None,
+    environment: Annotated[list[str] | None, Query()] = None,
+    tags: Annotated[list[str] | None, Query(description="Events must carry all of these tags.")] = None,
+) -> Filters:
+    """The label filters a metric or event query takes: each label one of the listed values, every tag present."""
+    return Filters(
+        model=model or [],
+        route=route or [],
+        prompt_version=prompt_version or [],
+        environment=environment or [],
+        tags=tags or [],
+    )

@@ -33,14 +33,7 @@ DATASET = {
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[TelltaleServer]:
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     """Local mode with an hour of demo traffic evaluated, and an error-rate rule that fires on it."""
     srv = TelltaleServer(
         tmp_path_factory.mktemp("console") / "data",
@@ -52,6 +45,7 @@ def console(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Ite
     )
     srv.create_key("reader", "main", "read")
     srv.start()
+    receiver = Receiver()
     end = datetime.now(UTC)
     drifting(srv, floor(end, 3600) - 3 * HOUR)
     sender = DemoSender(srv.url, INGEST_KEY)
@@ -77,6 +71,7 @@ def console(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Ite
         wait_for(lambda: client.get("/v1/drift", params=results).json(), "a drift result", timeout_s=240)
     yield srv
     srv.stop()
+    receiver.close()
 
 
 def drifting(srv: TelltaleServer, t0: datetime) -> None:

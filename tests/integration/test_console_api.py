@@ -153,3 +153,8 @@ def test_console_page_and_assets_are_served_locally(demo: TelltaleServer) -> Non
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     for name in ("../pyproject.toml", "..%2Fpyproject.toml", "nope.js", "views/../../../README.md"):
         assert httpx.get(demo.url + "/console/" + name).status_code == 404
+
+
+def test_telltale_up_prints_the_console_url(demo: TelltaleServer) -> None:
+    log = (demo.data_dir.parent / f"{demo.data_dir.name}-server.log").read_text()
+    assert f"Console: {demo.url}/" in log

@@ -1,20 +1,11 @@
 // Alerts: what fires, what is pending or resolved; one alert's history and delivery log; ack and silence.
 import { api } from "../api.js";
-import { el, emptyState, field, formatTime, formatValue, select } from "../dom.js";
+import { el, emptyState, field, formatTime, formatValue, select, table } from "../dom.js";
 
 const STATES = ["firing", "pending", "resolved", "inactive"];
 
 function labelsText(labels) {
   return Object.entries(labels).map(([name, value]) => `${name}=${value}`).join(", ") || "–";
-}
-
-function table(label, headings, rows) {
-  return el(
-    "table",
-    { "aria-label": label },
-    el("thead", {}, el("tr", {}, headings.map((h) => el("th", { scope: "col", text: h })))),
-    el("tbody", {}, rows),
-  );
 }
 
 export async function render(root, { rest, params, navigate }) {

@@ -1,6 +1,6 @@
 // Datasets: specs, versions, an item preview, freezing a version and exporting it in each format.
 import { api, savedKey } from "../api.js";
-import { el, emptyState, formatTime } from "../dom.js";
+import { el, emptyState, formatTime, table } from "../dom.js";
 
 const FORMATS = [
   ["jsonl", "JSONL (prompt flow)"],
@@ -9,15 +9,6 @@ const FORMATS = [
   ["parquet", "Parquet"],
 ];
 const PREVIEW = 20;
-
-function table(label, headings, rows) {
-  return el(
-    "table",
-    { "aria-label": label },
-    el("thead", {}, el("tr", {}, headings.map((h) => el("th", { scope: "col", text: h })))),
-    el("tbody", {}, rows),
-  );
-}
 
 function inputText(input) {
   if (typeof input === "string") return input;

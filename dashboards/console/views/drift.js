@@ -1,17 +1,8 @@
 // Drift: results per monitor, window and segment with the drifted signals, and the Evidently report of each.
 import { api } from "../api.js";
-import { el, emptyState, field, formatTime, formatValue, RANGES, rangeParams, select } from "../dom.js";
+import { RANGES, el, emptyState, field, formatTime, formatValue, rangeParams, select, table } from "../dom.js";
 
 const STATUSES = ["drift", "ok", "insufficient_data", "error"];
-
-function table(label, headings, rows) {
-  return el(
-    "table",
-    { "aria-label": label },
-    el("thead", {}, el("tr", {}, headings.map((h) => el("th", { scope: "col", text: h })))),
-    el("tbody", {}, rows),
-  );
-}
 
 export async function render(root, { rest, params, navigate }) {
   if (rest.length) return renderReport(root, rest[0]);

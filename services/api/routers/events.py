@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from services.alerts.catalog import Filters
-from services.api.dependencies import require, runtime
+from services.api.dependencies import label_filters, require, runtime
 from services.api.routers.timeseries import time_range
 from services.auth.keys import ApiKey
 from services.events.search import EventPage, EventQuery, Feedback, parse_cursor, parse_label, search_events
@@ -25,13 +25,10 @@ Rt = Annotated[Runtime, Depends(runtime)]
 async def list_inference(
     key: Reader,
     rt: Rt,
+    filters: Annotated[Filters, Depends(label_filters)],
     start: Annotated[datetime | None, Query(alias="from", description="Start; default: 24 h before `to`.")] = None,
     end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
     q: Annotated[str, Query(max_length=200, description="Text in the input or output, an event id or trace id.")] = "",
-    model: Annotated[list[str] | None, Query()] = None,
-    route: Annotated[list[str] | None, Query()] = None,
-    prompt_version: Annotated[list[str] | None, Query()] = None,
-    environment: Annotated[list[str] | None, Query()] = None,
     status: Literal["ok", "error"] | None = None,
     label: Annotated[
         list[str] | None, Query(description="`evaluator:label`, e.g. groundedness:ungrounded; repeat for all of them.")
@@ -52,9 +49,7 @@ async def list_inference(
         query = EventQuery(
             start=start,
             end=end,
-            filters=Filters(
-                model=model or [], route=route or [], prompt_version=prompt_version or [], environment=environment or []
-            ),
+            filters=filters,
             text=q,
             status=status,
             labels=label or [],

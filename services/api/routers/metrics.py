@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from services.alerts.catalog import CATALOG, Filters, Label, Window, compute
 from services.alerts.durations import parse
-from services.api.dependencies import require, runtime
+from services.api.dependencies import label_filters, require, runtime
 from services.auth.keys import ApiKey
 from services.runtime import Runtime
 
@@ -53,14 +53,10 @@ async def query(
     name: str,
     key: Reader,
     rt: Rt,
+    filters: Annotated[Filters, Depends(label_filters)],
     start: Annotated[datetime | None, Query(alias="from", description="Start; default: `to` minus `window`.")] = None,
     end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
     window: Annotated[str, Query(description="Length when `from` is not given, e.g. 5m.")] = "5m",
-    model: Annotated[list[str] | None, Query()] = None,
-    route: Annotated[list[str] | None, Query()] = None,
-    prompt_version: Annotated[list[str] | None, Query()] = None,
-    environment: Annotated[list[str] | None, Query()] = None,
-    tags: Annotated[list[str] | None, Query(description="Events must carry all of these tags.")] = None,
     group_by: Annotated[list[Label] | None, Query()] = None,
 ) -> MetricResult:
     """The metric over [from, to), per group: the same computation an alert rule runs."""
@@ -73,13 +69,6 @@ async def query(
         raise HTTPException(422, str(error)) from None
     if start >= end:
         raise HTTPException(422, "`from` must be before `to`")
-    filters = Filters(
-        model=model or [],
-        route=route or [],
-        prompt_version=prompt_version or [],
-        environment=environment or [],
-        tags=tags or [],
-    )
     labels = tuple(dict.fromkeys(group_by or []))
     frame = Window(key.project_id, end, (end - start).total_seconds(), filters, labels)
     samples = await run_in_threadpool(compute, rt.store, name, frame)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
 from services.alerts.catalog import CATALOG, Filters, Label
-from services.api.dependencies import require, runtime
+from services.api.dependencies import label_filters, require, runtime
 from services.auth.keys import ApiKey
 from services.metrics.labels import LabelValues, label_values
 from services.metrics.series import MAX_POINTS, STEPS, Series, metric_series, pick_step
@@ -26,16 +26,12 @@ async def series(
     name: str,
     key: Reader,
     rt: Rt,
+    filters: Annotated[Filters, Depends(label_filters)],
     start: Annotated[datetime | None, Query(alias="from", description="Start; default: 24 h before `to`.")] = None,
     end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
     step: Annotated[
         int | None, Query(description=f"Seconds per bucket, one of {list(STEPS)}; default: ~60 buckets.")
     ] = None,
-    model: Annotated[list[str] | None, Query()] = None,
-    route: Annotated[list[str] | None, Query()] = None,
-    prompt_version: Annotated[list[str] | None, Query()] = None,
-    environment: Annotated[list[str] | None, Query()] = None,
-    tags: Annotated[list[str] | None, Query(description="Events must carry all of these tags.")] = None,
     group_by: Annotated[list[Label] | None, Query()] = None,
 ) -> Series:
     """The metric per bucket of [from, to) (and per group): what the console charts."""
@@ -48,13 +44,6 @@ async def series(
         raise HTTPException(422, f"`step` must be one of {list(STEPS)}")
     if (end - start).total_seconds() / step > MAX_POINTS:
         raise HTTPException(422, f"more than {MAX_POINTS} buckets: use a longer step or a shorter range")
-    filters = Filters(
-        model=model or [],
-        route=route or [],
-        prompt_version=prompt_version or [],
-        environment=environment or [],
-        tags=tags or [],
-    )
     labels = tuple(dict.fromkeys(group_by or []))
     return await run_in_threadpool(metric_series, rt.store, name, key.project_id, start, end, step, filters, labels)
 
