@@ -75,12 +75,15 @@ export async function render(root, { params, navigate }) {
     navigate("overview", chosen);
   });
   form.addEventListener("change", () => form.requestSubmit());
-  api("/v1/labels", { params: span }).then((labels) => {
-    for (const [name] of LABELS) {
-      selects[name].replaceChildren(...select(name, labels[name], filters[name] || "", "All").children);
-      selects[name].value = filters[name] || "";
-    }
-  }, () => {});
+  // The filter options wait for the charts: a browser runs six requests to a host at once.
+  Promise.allSettled(Object.values(series))
+    .then(() => api("/v1/labels", { params: span }))
+    .then((labels) => {
+      for (const [name] of LABELS) {
+        selects[name].replaceChildren(...select(name, labels[name], filters[name] || "", "All").children);
+        selects[name].value = filters[name] || "";
+      }
+    }, () => {});
 
   const tiles = el("div", { class: "tiles", role: "list", "aria-label": "Totals for the range" });
   for (const [name, metric, how] of TILES) {
