@@ -63,6 +63,15 @@ def test_every_overview_metric_has_points(demo: TelltaleServer) -> None:
         assert any(p["value"] is not None for p in points), name
 
 
+def test_several_series_in_one_request_equal_each_alone(demo: TelltaleServer) -> None:
+    names = ["volume.count", "groundedness.mean", "feedback.negative_rate"]
+    together = get(demo, "/v1/series", metric=names, step=600, model="gpt-4o").json()
+    assert [s["metric"] for s in together] == names
+    for found in together:
+        alone = get(demo, f"/v1/metrics/{found['metric']}/series", step=600, model="gpt-4o").json()
+        assert found == alone
+
+
 def test_label_values(demo: TelltaleServer) -> None:
     body = get(demo, "/v1/labels").json()
     assert len(body["model"]) == 4 and "support/answer" in body["route"]
@@ -112,6 +121,9 @@ def test_event_filters(demo: TelltaleServer) -> None:
         ("/v1/metrics/error.rate/series", {"from": "yesterday"}, 422),
         ("/v1/metrics/error.rate/series", {"group_by": "user_id"}, 422),
         ("/v1/labels", {"from": "2020-01-01T00:00:00Z", "to": "2021-01-01T00:00:00Z"}, 422),
+        ("/v1/series", {}, 422),
+        ("/v1/series", {"metric": ["volume.count", "no.such"]}, 404),
+        ("/v1/series", {"metric": ["volume.count"] * 17}, 422),
         ("/v1/inference", {"cursor": "not-a-cursor"}, 422),
         ("/v1/inference", {"cursor": "1' OR 1=1 --"}, 422),
         ("/v1/inference", {"label": "groundedness"}, 422),
@@ -129,7 +141,9 @@ def test_malformed_queries_get_a_clear_4xx(demo: TelltaleServer, path: str, para
     assert response.json()["detail"]
 
 
-@pytest.mark.parametrize("path", ["/v1/metrics/error.rate/series", "/v1/labels", "/v1/inference"])
+@pytest.mark.parametrize(
+    "path", ["/v1/metrics/error.rate/series", "/v1/series?metric=error.rate", "/v1/labels", "/v1/inference"]
+)
 def test_keys_are_required_and_scoped(demo: TelltaleServer, path: str) -> None:
     assert httpx.get(demo.url + path).status_code == 401
     assert httpx.get(demo.url + path, headers={"Authorization": "Bearer tt_nope"}).status_code == 401
