@@ -11,12 +11,15 @@ import pytest
 
 from schemas.events import InferenceEvent
 from services.alerts.catalog import Filters, Window, compute
+from services.datasets.catalog import DatasetCatalog
+from services.datasets.spec import DatasetSpec
+from services.datasets.versions import freeze
 from services.demo import monitor as demo_monitor
 from services.demo.generator import DemoTraffic
 from services.runtime import Runtime
 from streams.drift import frames
 from streams.drift.compute import compute_window
-from streams.drift.config import Monitor, MonitorConfig
+from streams.drift.config import Monitor, MonitorConfig, Reference
 from streams.drift.job import DriftJob
 from streams.drift.monitors import StoredMonitors
 from streams.drift.windows import floor
@@ -193,3 +196,30 @@ def test_the_demo_traffic_drifts_where_the_demo_shifts_it(runtime: Runtime, proj
     assert {"model", "latency_ms", "output.length"} <= drifted("route=search/summarize")
     assert found["route=chat/smalltalk"].status == "ok"
     assert not drifted("route=chat/smalltalk") & {"model", "latency_ms", "output.length", "route"}
+
+
+@pytest.mark.parametrize("kind", ["fixed", "dataset"])
+def test_a_fixed_baseline_or_a_dataset_version_as_the_reference(
+    runtime: Runtime, project: str, t0: datetime, job: DriftJob, kind: str
+) -> None:
+    gen.store_events(runtime.store, project, gen.events(300, t0, t0 + HOUR, seed=21), seed=21)
+    later = t0 + 5 * HOUR
+    shift = gen.Shift(latency=True, longer_answers=True)
+    gen.store_events(runtime.store, project, gen.events(300, later, later + HOUR, seed=22, shift=shift), seed=22)
+    if kind == "fixed":
+        reference = Reference(kind="fixed", start=t0, end=t0 + HOUR)
+    else:
+        spec = {"name": "baseline", "query": {"start": t0.isoformat(), "end": (t0 + HOUR).isoformat()}, "dedup": False}
+        dataset = DatasetCatalog(runtime.store).save(project, DatasetSpec.model_validate(spec))
+        version = freeze(runtime.store, dataset, "test")
+        reference = Reference(kind="dataset", dataset_id=dataset.id, version=version.version)
+    cfg = MonitorConfig(reference=reference, segments=[], signals=["latency_ms", "output.length", "input.length"])
+
+    [found] = asyncio.run(job.compute(Monitor(monitor_id="m", project_id=project, config=cfg), later))
+
+    assert (found.n_current, found.n_reference) == (300, 300)
+    assert {s.signal: s.status for s in found.signals} == {
+        "latency_ms": "drift",
+        "output.length": "drift",
+        "input.length": "ok",
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,3 +69,45 @@ def test_replay_drift_recomputes_the_windows_asked_for(tmp_path: Path) -> None:
     assert "recomputed 2 drift window(s)" in out.stdout
     rows = query_store(server.data_dir, "SELECT DISTINCT toString(window_start) AS w FROM drift_runs FINAL ORDER BY w")
     assert [row["w"] for row in rows] == [f"{t0 + timedelta(hours=h):%Y-%m-%d %H:%M:%S}.000" for h in (0, 1)]
+
+
+def test_cluster_mode_runs_drift_in_the_alerts_process(tmp_path: Path) -> None:
+    """`telltale alerts` computes drift windows while it holds the drift lease."""
+    server = TelltaleServer(
+        tmp_path / "data", env={"TELLTALE_EVALUATORS": '["usage"]', "TELLTALE_DRIFT_ENABLED": "false"}
+    )
+    t0 = floor(datetime.now(UTC), 3600) - timedelta(hours=3)
+    server.start()
+    try:
+        calls = drift.events(400, t0, t0 + timedelta(hours=2), seed=4)
+        with server.client() as admin:  # windows computed without the default monitor's 60 s settling time
+            admin.delete("/v1/drift/monitors/default")
+            fast = {"monitor_id": "fast", "config": {"settle_s": 0, "segments": []}}
+            assert admin.post("/v1/drift/monitors", json=fast).status_code == 201
+        with server.client(INGEST_KEY) as client:
+            body = orjson.dumps([c.model_dump(mode="json", exclude_none=True) for c in calls])
+            assert client.post("/v1/inference", content=body).status_code == 200
+        server.wait_processed()
+    finally:
+        server.stop()
+    env = {**os.environ, "TELLTALE_DATA_DIR": str(server.data_dir), "TELLTALE_DRIFT_INTERVAL_S": "1"}
+    alerts = subprocess.Popen(
+        [sys.executable, "-m", "services.cli.main", "alerts"],
+        cwd=ROOT,
+        env={**env, "TELLTALE_METRICS_PORT": "0"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(300, alerts.terminate)  # no such line: stderr ends and the assertion below fails
+    watchdog.start()
+    try:
+        assert alerts.stderr is not None
+        for line in alerts.stderr:
+            if f"drift main/fast {(t0 + timedelta(hours=1)).isoformat()}" in line:
+                break
+    finally:
+        watchdog.cancel()
+        alerts.terminate()
+        alerts.wait(timeout=60)
+    rows = query_store(server.data_dir, "SELECT DISTINCT toString(window_start) AS w FROM drift_runs FINAL ORDER BY w")
+    assert [row["w"] for row in rows][:2] == [f"{t0 + timedelta(hours=h):%Y-%m-%d %H:%M:%S}.000" for h in (0, 1)]
