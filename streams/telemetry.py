@@ -39,6 +39,17 @@ ALERT_DELIVERIES = Counter(
     ["channel_type", "outcome"],
 )
 
+DRIFT_WINDOWS = Counter(
+    "telltale_drift_segments",
+    "Drift results written (one per monitor, window and segment), by status (ok, drift, insufficient_data, error).",
+    ["status"],
+)
+DRIFT_WINDOW = Histogram(
+    "telltale_drift_window_seconds",
+    "Time to compute one monitor's window, all its segments, from reading both sides to writing the results.",
+    buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0),
+)
+
 _REFUSAL_REASONS = {400: "malformed", 413: "too_large", 415: "unsupported_media", 503: "log_unavailable"}
 
 
@@ -105,6 +116,13 @@ def delivery(channel: str, outcome: str) -> None:
     """Count one notification attempt; `channel` is the safe description `index:type:host`."""
     parts = channel.split(":")
     ALERT_DELIVERIES.labels(parts[1] if len(parts) > 1 else "unknown", outcome).inc()
+
+
+def drift_window(seconds: float, statuses: Iterable[str]) -> None:
+    """Count one computed drift window's segment results, and time it."""
+    DRIFT_WINDOW.observe(seconds)
+    for status in statuses:
+        DRIFT_WINDOWS.labels(status).inc()
 
 
 def serve(port: int) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Collection, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.store import Store
+from streams import telemetry
 from streams.drift import frames, results, windows
 from streams.drift.compute import SegmentResult, compute_window
 from streams.drift.config import Monitor
@@ -100,6 +102,7 @@ class DriftJob:
     async def compute(self, monitor: Monitor, start: datetime) -> list[SegmentResult]:
         """One window: read both sides, compare them in the worker process, store the results."""
         cfg = monitor.config
+        began = time.perf_counter()
         end = start + timedelta(seconds=cfg.window_s)
         current_side = frames.Side(monitor.project_id, start, end)
         current = await asyncio.to_thread(frames.read, self.store, current_side, cfg.max_rows)
@@ -113,6 +116,7 @@ class DriftJob:
             monitor.project_id, monitor.monitor_id, start, end, cfg.reference.describe(cfg.window_s)
         )
         await asyncio.to_thread(results.write, self.store, key, found)
+        telemetry.drift_window(time.perf_counter() - began, (r.status for r in found))
         log.info(
             "drift %s/%s %s: %s",
             monitor.project_id,

@@ -93,6 +93,9 @@ def test_drift_results_reports_and_an_alert_through_the_api(up: TelltaleServer) 
     with up.client(up.keys["other"]) as other:  # another project sees none of it
         assert other.get("/v1/drift", params=params).json() == []
         assert other.get(by_segment["model=model-b"]["report_url"]).status_code == 404
+    exposed = httpx.get(f"{up.url}/metrics").text.splitlines()
+    drifted = next(line for line in exposed if line.startswith('telltale_drift_segments_total{status="drift"}'))
+    assert float(drifted.split()[-1]) >= 1
     up.wait_processed(timeout_s=600)  # a clean stop need not wait for an evaluation batch in flight
 
 
