@@ -28,13 +28,6 @@ const CHARTS = [
   { title: "Negative feedback (share of feedback)", metrics: [["feedback.negative_rate", "negative"]] },
 ];
 
-// The series are fetched in a few requests, grouped by the tables they read, each computed side by side.
-const REQUESTS = [
-  ["volume.count", "error.rate", "latency.p95", "cost.sum"],
-  ["groundedness.mean", "safety.toxicity.rate", "safety.pii.rate", "safety.injection.rate"],
-  ["feedback.negative_rate"],
-];
-
 // Whole-range figures; a rate over the range is the samples-weighted mean of its buckets.
 const TILES = [
   ["Calls", "volume.count", "sum"],
@@ -65,10 +58,12 @@ export async function render(root, { params, navigate }) {
   const span = rangeParams(range);
   const filters = filtersFrom(params);
   const query = { ...span, ...filters };
+  // One request per chart, so each chart is drawn as soon as its own metrics are computed.
   const series = {};
-  for (const group of REQUESTS) {
-    const request = api("/v1/series", { params: { ...query, metric: group } });
-    group.forEach((name, i) => {
+  for (const chart of CHARTS) {
+    const names = chart.metrics.map(([name]) => name);
+    const request = api("/v1/series", { params: { ...query, metric: names } });
+    names.forEach((name, i) => {
       series[name] = request.then((all) => all[i]);
     });
   }
