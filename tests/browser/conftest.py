@@ -86,8 +86,10 @@ def drifting(srv: TelltaleServer, t0: datetime) -> None:
         assert client.post("/v1/inference", content=body).status_code == 200
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
+    """Playwright's sync API keeps an event loop running until it stops: it stops with this package, so later
+    tests can use asyncio.run again."""
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/test does it)")
     expect.set_options(timeout=20_000)
