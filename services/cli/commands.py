@@ -25,6 +25,7 @@ from services.auth.keys import KeyRing
 from services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
 from services.cli.evaluate import evaluate_lines, open_binary
 from services.demo import monitor as demo_monitor
+from services.demo import rules as demo_rules
 from services.demo.generator import DemoTraffic
 from services.demo.sender import DemoSender
 from services.runtime import Runtime, open_cluster, open_local, parse_roles
@@ -67,8 +68,9 @@ def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
         _print_first_start(first, url)
     if demo_events is not None:
         key = first.ingest_key if first and first.ingest_key else _demo_key(rt.keys, rt.store)
-        if (demo_key := rt.keys.lookup(key)) is not None:
-            demo_monitor.install(rt.store, demo_key.project_id)
+        if first is not None:  # a fresh data dir: the demo's drift monitor and alert rules come with it
+            demo_monitor.install(rt.store, first.project_id)
+            demo_rules.install(rt.store, first.project_id)
         threading.Thread(target=_demo_in_background, args=(url, key, demo_events), daemon=True).start()
     mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
     print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)

@@ -20,7 +20,5 @@ SHIFT_AT = 0.6
 
 
 def install(store: Store, project_id: str) -> None:
-    """Add the demo monitor unless the project already has one by that id (a user's edits are kept)."""
-    monitors = StoredMonitors(store)
-    if monitors.get(project_id, MONITOR_ID) is None:
-        monitors.put(project_id, MONITOR_ID, CONFIG)
+    """Add the demo monitor (on the project's first start only, so a user's edits and deletions stay)."""
+    StoredMonitors(store).put(project_id, MONITOR_ID, CONFIG)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections import Counter
+from pathlib import Path
 
+from services.demo import rules as demo_rules
 from services.demo.generator import DemoTraffic
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer
 
@@ -52,3 +55,21 @@ def test_demo_mixes_every_failure_in_small_shares() -> None:
 def test_demo_is_deterministic_for_a_seed() -> None:
     first = [c.inference["event_id"] for c in DemoTraffic(seed=5).calls(50)]
     assert first == [c.inference["event_id"] for c in DemoTraffic(seed=5).calls(50)]
+
+
+def test_up_with_demo_shows_its_failures_as_alerts_and_watches_drift(tmp_path: Path) -> None:
+    """A newcomer's first `telltale up --demo`: demo rules fire on the demo's failures, a drift monitor runs."""
+    server = TelltaleServer(tmp_path / "data", args=("--demo", "--demo-events", "900")).start()
+    try:
+        with server.client() as admin:
+            assert [m["monitor_id"] for m in admin.get("/v1/drift/monitors").json()] == ["default", "demo"]
+            assert {r["name"] for r in admin.get("/v1/alert-rules").json()} == {spec.name for spec in demo_rules.RULES}
+            deadline = time.monotonic() + 300
+            firing: list = []
+            while not firing and time.monotonic() < deadline:
+                firing = admin.get("/v1/alerts", params={"state": "firing"}).json()
+                time.sleep(1)
+            assert firing, "no demo rule fired"
+            assert {a["rule_name"] for a in firing} <= {spec.name for spec in demo_rules.RULES}
+    finally:
+        server.stop()

@@ -38,6 +38,8 @@ class TelltaleServer:
     keys: dict[str, str] = field(default_factory=dict)
     command: str = "up"
     """The sub-command that serves: `up`, or `api` as a deployment runs it."""
+    args: tuple[str, ...] = ()
+    """More arguments for it, e.g. `--demo`."""
 
     def create_key(self, name: str, project: str, scopes: str) -> str:
         """Create a key with the CLI while the server is stopped (the embedded store has one owner)."""
@@ -82,7 +84,11 @@ class TelltaleServer:
         }
         log = (self.data_dir.parent / f"{self.data_dir.name}-server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli.main", self.command], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "services.cli.main", self.command, *self.args],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

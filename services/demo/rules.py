@@ -1,0 +1,68 @@
+"""The alert rules `telltale up --demo` installs, so a newcomer sees the demo's failures become alerts."""
+
+from __future__ import annotations
+
+from schemas.store import Store
+from services.alerts.rules import RuleSpec, RuleStore
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec.model_validate(
+        {
+            "name": "Ungrounded answers per model",
+            "metric": "groundedness.ungrounded_rate",
+            "group_by": ["model"],
+            "window": "15m",
+            "comparator": ">",
+            "threshold": 0.05,
+            "min_samples": 30,
+            "severity": "warning",
+            "annotations": {"summary": "{{model}}: {{value}} of answers unsupported by their passages (> 5%)"},
+        }
+    ),
+    RuleSpec.model_validate(
+        {
+            "name": "Personal data in outputs per route",
+            "metric": "safety.pii.rate",
+            "group_by": ["route"],
+            "window": "15m",
+            "comparator": ">",
+            "threshold": 0.01,
+            "min_samples": 30,
+            "severity": "critical",
+            "annotations": {"summary": "{{route}}: {{value}} of calls leak personal data (> 1%)"},
+        }
+    ),
+    RuleSpec.model_validate(
+        {
+            "name": "Error rate per model",
+            "metric": "error.rate",
+            "group_by": ["model"],
+            "window": "5m",
+            "comparator": ">",
+            "threshold": 0.1,
+            "min_samples": 20,
+            "severity": "error",
+        }
+    ),
+    RuleSpec.model_validate(
+        {
+            "name": "Traffic drift per route",
+            "metric": "drift.share",
+            "group_by": ["route"],
+            "window": "30m",
+            "comparator": ">=",
+            "threshold": 0.3,
+            "min_samples": 30,
+            "severity": "info",
+            "annotations": {"summary": "{{route}}: {{value}} of the watched signals drifted (see Drift)"},
+        }
+    ),
+)
+"""Console-only rules (no channels): the user adds a webhook, Slack or PagerDuty channel to page someone."""
+
+
+def install(store: Store, project_id: str) -> None:
+    """Add the demo rules (on the project's first start only, so a user's edits and deletions stay)."""
+    rules = RuleStore(store)
+    for spec in RULES:
+        rules.save(project_id, spec)
