@@ -1,4 +1,5 @@
-"""`telltale alerts`: the alert engine and the drift job (cluster mode), each one active at a time by lease."""
+"""`telltale alerts`: the alert engine, the drift job and dataset curation (cluster mode), each one active at a
+time by lease."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from schemas.settings import Settings
 from schemas.store import Store
 from services.alerts.lease import Lease
 from services.alerts.loop import AlertLoop
+from services.datasets.continuous import CurationJob
 from streams.drift.job import DriftJob
 
 log = logging.getLogger(__name__)
@@ -22,18 +24,18 @@ def run(settings: Settings, lease_ttl_s: float = 15.0) -> None:
     try:
         migrate(store, settings.clickhouse_cluster)
         loop = AlertLoop(store, settings, lease=Lease(store, ttl_s=lease_ttl_s))
-        drift = None
+        jobs: list[DriftJob | CurationJob] = [CurationJob(store, gate=Lease(store, ttl_s=120, name="datasets").hold)]
         if settings.drift_enabled:
             drift_lease = Lease(store, ttl_s=3 * settings.drift_interval_s + 60, name="drift")
-            drift = DriftJob(store, interval_s=settings.drift_interval_s, gate=drift_lease.hold)
-        asyncio.run(_until_signalled(loop, drift))
+            jobs.append(DriftJob(store, interval_s=settings.drift_interval_s, gate=drift_lease.hold))
+        asyncio.run(_until_signalled(loop, jobs))
     finally:
         store.close()
 
 
-async def _until_signalled(loop: AlertLoop, drift: DriftJob | None) -> None:
+async def _until_signalled(loop: AlertLoop, jobs: list[DriftJob | CurationJob]) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     log.info("alert engine started (holder %s)", loop.lease.holder if loop.lease else "local")
-    await asyncio.gather(loop.run(stop), *([drift.run(stop)] if drift else []))
+    await asyncio.gather(loop.run(stop), *(job.run(stop) for job in jobs))

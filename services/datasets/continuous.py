@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from schemas.store import Store
@@ -23,9 +24,11 @@ class CurationJob:
 
     name = "datasets"
 
-    def __init__(self, store: Store, interval_s: float = 30.0) -> None:
+    def __init__(self, store: Store, interval_s: float = 30.0, gate: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.interval_s = interval_s
+        self.gate = gate
+        """Cluster mode: pass only while this returns True (the process holds the curation lease)."""
         self.passes = 0
 
     def tick(self, now: datetime) -> dict[str, int]:
@@ -59,7 +62,8 @@ class CurationJob:
         """Pass after pass until `stop`."""
         while not stop.is_set():
             try:
-                await asyncio.to_thread(self.tick, datetime.now(UTC))
+                if self.gate is None or await asyncio.to_thread(self.gate):
+                    await asyncio.to_thread(self.tick, datetime.now(UTC))
             except Exception:
                 log.exception("dataset curation pass failed; retrying")
             with contextlib.suppress(TimeoutError):

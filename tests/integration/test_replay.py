@@ -71,8 +71,8 @@ def test_replay_drift_recomputes_the_windows_asked_for(tmp_path: Path) -> None:
     assert [row["w"] for row in rows] == [f"{t0 + timedelta(hours=h):%Y-%m-%d %H:%M:%S}.000" for h in (0, 1)]
 
 
-def test_cluster_mode_runs_drift_in_the_alerts_process(tmp_path: Path) -> None:
-    """`telltale alerts` computes drift windows while it holds the drift lease."""
+def test_cluster_mode_runs_drift_and_curation_in_the_alerts_process(tmp_path: Path) -> None:
+    """`telltale alerts` computes drift windows and appends to continuous datasets while it holds their leases."""
     server = TelltaleServer(
         tmp_path / "data", env={"TELLTALE_EVALUATORS": '["usage"]', "TELLTALE_DRIFT_ENABLED": "false"}
     )
@@ -84,12 +84,17 @@ def test_cluster_mode_runs_drift_in_the_alerts_process(tmp_path: Path) -> None:
             admin.delete("/v1/drift/monitors/default")
             fast = {"monitor_id": "fast", "config": {"settle_s": 0, "segments": []}}
             assert admin.post("/v1/drift/monitors", json=fast).status_code == 201
+            window = {"start": t0.isoformat(), "end": (t0 + timedelta(hours=2)).isoformat()}
+            curated = {"name": "everything", "query": window, "continuous": True, "dedup": False}
+            assert admin.post("/v1/datasets", json=curated).status_code == 201
         with server.client(INGEST_KEY) as client:
             body = orjson.dumps([c.model_dump(mode="json", exclude_none=True) for c in calls])
             assert client.post("/v1/inference", content=body).status_code == 200
         server.wait_processed()
     finally:
         server.stop()
+    forget = "ALTER TABLE dataset_items DELETE WHERE version = 0 SETTINGS mutations_sync = 1"
+    query_store(server.data_dir, forget)  # as if local mode's curation had not run: the alerts process must
     env = {**os.environ, "TELLTALE_DATA_DIR": str(server.data_dir), "TELLTALE_DRIFT_INTERVAL_S": "1"}
     alerts = subprocess.Popen(
         [sys.executable, "-m", "services.cli.main", "alerts"],
@@ -111,3 +116,5 @@ def test_cluster_mode_runs_drift_in_the_alerts_process(tmp_path: Path) -> None:
         alerts.wait(timeout=60)
     rows = query_store(server.data_dir, "SELECT DISTINCT toString(window_start) AS w FROM drift_runs FINAL ORDER BY w")
     assert [row["w"] for row in rows][:2] == [f"{t0 + timedelta(hours=h):%Y-%m-%d %H:%M:%S}.000" for h in (0, 1)]
+    drafted = query_store(server.data_dir, "SELECT count() AS n FROM dataset_items FINAL WHERE version = 0")
+    assert drafted == [{"n": 400}]  # continuous curation ran there too
