@@ -58,7 +58,12 @@ class Broker:
 
 def cluster_env(broker: Broker, roles: str = "store,evaluate") -> dict[str, str]:
     """Environment for a cluster-mode process: the broker, the roles, and the cheap usage evaluator only."""
-    return {"TELLTALE_KAFKA_BOOTSTRAP": broker.bootstrap, "TELLTALE_ROLES": roles, "TELLTALE_EVALUATORS": '["usage"]'}
+    return {
+        "TELLTALE_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "TELLTALE_ROLES": roles,
+        "TELLTALE_EVALUATORS": '["usage"]',
+        "TELLTALE_METRICS_PORT": "0",  # several workers on one host: no fixed /metrics port (tests that scrape set one)
+    }
 
 
 def cluster_server(tmp: Path, broker: Broker, roles: str = "store,evaluate") -> TelltaleServer:
