@@ -75,9 +75,9 @@ class DriftJob:
         return computed
 
     async def recompute(self, monitor: Monitor, start: datetime, end: datetime) -> int:
-        """Compute the windows in [start, end) again, closed or not yet computed (the replay path)."""
+        """Compute the closed windows starting in [start, end) again, however old (the replay path)."""
         cfg = monitor.config
-        starts = windows.due(cfg, windows.floor(start, cfg.window_s), None, min(end, self.clock()))
+        starts = windows.between(start, windows.floor(min(end, self.clock()), cfg.window_s), cfg.window_s)
         for window_start in starts:
             await self.compute(monitor, window_start)
         return len(starts)

@@ -28,10 +28,15 @@ def due(cfg: MonitorConfig, done_until: datetime | None, first_event: datetime |
         start = max(floor(first_event, cfg.window_s), earliest)
     else:
         return []
-    starts = []
-    while start < closed_end:
-        starts.append(start)
-        start += step
+    return between(start, closed_end, cfg.window_s)
+
+
+def between(start: datetime, end: datetime, window_s: int) -> list[datetime]:
+    """Starts of the windows from the one holding `start` up to, not including, the one starting at `end`."""
+    step, at, starts = timedelta(seconds=window_s), floor(start, window_s), []
+    while at < end:
+        starts.append(at)
+        at += step
     return starts
 
 
