@@ -16,6 +16,10 @@ from schemas.envelope import OutRecord
 SESSION_TIMEOUT_MS = 15_000
 """Long enough to ride out a pause, short enough that a killed worker's partitions move on within seconds."""
 HEARTBEAT_MS = 3_000
+METADATA_MAX_AGE_MS = 15_000
+"""How often consumers refresh topic metadata unasked. A group that rejoins while a restarted broker does not
+list a topic yet is assigned nothing; the next refresh sees the topic and triggers a new rebalance, so this
+bounds that stall (Kafka's default, 5 minutes, would leave a worker idle that long)."""
 _PARTITIONER = DefaultPartitioner()
 """murmur2 of the key, as Kafka's Java clients do: a project's trace always lands on one partition."""
 
@@ -43,6 +47,7 @@ def consumer(bootstrap: str, group_id: str) -> AIOKafkaConsumer:
         auto_offset_reset="earliest",
         session_timeout_ms=SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=HEARTBEAT_MS,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         max_partition_fetch_bytes=4 * 1024 * 1024,
         fetch_max_bytes=32 * 1024 * 1024,
     )

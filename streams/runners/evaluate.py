@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from schemas import topics
 from schemas.envelope import EnvelopeError, evaluation_records, read_envelope
 from schemas.events import InferenceEvent
-from schemas.kafka_clients import HEARTBEAT_MS, SESSION_TIMEOUT_MS
+from schemas.kafka_clients import HEARTBEAT_MS, METADATA_MAX_AGE_MS, SESSION_TIMEOUT_MS
 from streams import telemetry
 from streams.pipeline import Pipeline, ProjectEvent
 
@@ -64,6 +64,7 @@ class EvaluateRole:
             broker_commit_interval=0.5,
             broker_session_timeout=SESSION_TIMEOUT_MS / 1000,
             broker_heartbeat_interval=HEARTBEAT_MS / 1000,
+            consumer_metadata_max_age_ms=METADATA_MAX_AGE_MS,
             consumer_auto_offset_reset="earliest",
             web_enabled=False,
             topic_disable_leader=True,
