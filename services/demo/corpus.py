@@ -24,7 +24,8 @@ FACTS: tuple[Fact, ...] = (
         "The Pro plan costs $49 per month when billed monthly and includes 5 seats. Additional seats are $9 each. "
         "Annual billing lowers the price to $470 per year. All plans include single sign-on from the Pro tier up.",
         ("How much is the Pro plan?", "What does Pro cost per month?", "Is the Pro plan cheaper if I pay yearly?"),
-        "The Pro plan is $49 a month with 5 seats included, and extra seats cost $9 each. Paying annually costs $470.",
+        "The Pro plan is $49 a month with 5 seats included, and extra seats cost $9 each. "
+        "Annual billing lowers the price to $470 per year.",
         "The Pro plan is $79 a month with 10 seats included, and extra seats are free until March 2027.",
     ),
     Fact(
