@@ -49,10 +49,7 @@ def test_replay_drift_recomputes_the_windows_asked_for(tmp_path: Path) -> None:
     t0 = floor(datetime.now(UTC), 3600) - timedelta(hours=3)
     try:
         calls = drift.events(400, t0, t0 + timedelta(hours=2), seed=3)
-        with server.client(INGEST_KEY) as client:
-            body = orjson.dumps([c.model_dump(mode="json", exclude_none=True) for c in calls])
-            assert client.post("/v1/inference", content=body).status_code == 200
-        server.wait_processed()
+        _send(server, calls)
     finally:
         server.stop()
     out = subprocess.run(
@@ -67,8 +64,7 @@ def test_replay_drift_recomputes_the_windows_asked_for(tmp_path: Path) -> None:
         check=True,
     )
     assert "recomputed 2 drift window(s)" in out.stdout
-    rows = query_store(server.data_dir, "SELECT DISTINCT toString(window_start) AS w FROM drift_runs FINAL ORDER BY w")
-    assert [row["w"] for row in rows] == [f"{t0 + timedelta(hours=h):%Y-%m-%d %H:%M:%S}.000" for h in (0, 1)]
+    assert _drift_windows(server) == _hours(t0, 2)
 
 
 def test_cluster_mode_runs_drift_and_curation_in_the_alerts_process(tmp_path: Path) -> None:
@@ -87,10 +83,7 @@ def test_cluster_mode_runs_drift_and_curation_in_the_alerts_process(tmp_path: Pa
             window = {"start": t0.isoformat(), "end": (t0 + timedelta(hours=2)).isoformat()}
             curated = {"name": "everything", "query": window, "continuous": True, "dedup": False}
             assert admin.post("/v1/datasets", json=curated).status_code == 201
-        with server.client(INGEST_KEY) as client:
-            body = orjson.dumps([c.model_dump(mode="json", exclude_none=True) for c in calls])
-            assert client.post("/v1/inference", content=body).status_code == 200
-        server.wait_processed()
+        _send(server, calls)
     finally:
         server.stop()
     forget = "ALTER TABLE dataset_items DELETE WHERE version = 0 SETTINGS mutations_sync = 1"
@@ -114,7 +107,24 @@ def test_cluster_mode_runs_drift_and_curation_in_the_alerts_process(tmp_path: Pa
         watchdog.cancel()
         alerts.terminate()
         alerts.wait(timeout=60)
-    rows = query_store(server.data_dir, "SELECT DISTINCT toString(window_start) AS w FROM drift_runs FINAL ORDER BY w")
-    assert [row["w"] for row in rows][:2] == [f"{t0 + timedelta(hours=h):%Y-%m-%d %H:%M:%S}.000" for h in (0, 1)]
+    assert _drift_windows(server)[:2] == _hours(t0, 2)
     drafted = query_store(server.data_dir, "SELECT count() AS n FROM dataset_items FINAL WHERE version = 0")
     assert drafted == [{"n": 400}]  # continuous curation ran there too
+
+
+def _send(server: TelltaleServer, calls: list) -> None:
+    """The calls over HTTP, then wait until they are evaluated."""
+    with server.client(INGEST_KEY) as client:
+        body = orjson.dumps([c.model_dump(mode="json", exclude_none=True) for c in calls])
+        assert client.post("/v1/inference", content=body).status_code == 200
+    server.wait_processed()
+
+
+def _drift_windows(server: TelltaleServer) -> list[str]:
+    """The starts of the drift windows computed in the stopped server's store."""
+    sql = "SELECT DISTINCT toString(window_start) AS w FROM drift_runs FINAL ORDER BY w"
+    return [row["w"] for row in query_store(server.data_dir, sql)]
+
+
+def _hours(t0: datetime, n: int) -> list[str]:
+    return [f"{t0 + timedelta(hours=h):%Y-%m-%d %H:%M:%S}.000" for h in range(n)]
