@@ -25,11 +25,11 @@ from typing import Any
 import httpx
 import orjson
 
-from schemas.migrate import migrate
-from schemas.settings import Settings
-from schemas.store import Store
-from services.alerts.loop import AlertLoop
-from services.alerts.rules import RuleSpec, RuleStore
+from telltale_server.schemas.migrate import migrate
+from telltale_server.schemas.settings import Settings
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.loop import AlertLoop
+from telltale_server.services.alerts.rules import RuleSpec, RuleStore
 from tests.support.alerts import SECRET, Receiver
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 

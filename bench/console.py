@@ -29,8 +29,8 @@ from typing import Any
 import httpx
 
 from bench.alert_latency import fill, percentile
-from schemas.migrate import migrate
-from schemas.store import Store
+from telltale_server.schemas.migrate import migrate
+from telltale_server.schemas.store import Store
 from tests.support.browser import CHROMIUM, FLAGS
 from tests.support.server import ADMIN_KEY, ROOT, TelltaleServer
 

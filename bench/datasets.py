@@ -23,14 +23,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from schemas.migrate import migrate
-from schemas.store import Store
-from services.datasets.catalog import DatasetCatalog
-from services.datasets.export.formats import WRITERS
-from services.datasets.export.records import FlowColumns
-from services.datasets.items import pages
-from services.datasets.spec import DatasetSpec
-from services.datasets.versions import freeze
+from telltale_server.schemas.migrate import migrate
+from telltale_server.schemas.store import Store
+from telltale_server.services.datasets.catalog import DatasetCatalog
+from telltale_server.services.datasets.export.formats import WRITERS
+from telltale_server.services.datasets.export.records import FlowColumns
+from telltale_server.services.datasets.items import pages
+from telltale_server.services.datasets.spec import DatasetSpec
+from telltale_server.services.datasets.versions import freeze
 
 PROJECT = "bench"
 MIB = 1024 * 1024

@@ -27,15 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from schemas.migrate import migrate
-from schemas.rows import evaluation_row, inference_row
-from schemas.store import Store
-from streams.drift import frames, results
-from streams.drift.compute import compute_window
-from streams.drift.config import MonitorConfig
-from streams.sink import Sink
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.migrate import migrate
+from telltale_server.schemas.rows import evaluation_row, inference_row
+from telltale_server.schemas.store import Store
+from telltale_server.streams.drift import frames, results
+from telltale_server.streams.drift.compute import compute_window
+from telltale_server.streams.drift.config import MonitorConfig
+from telltale_server.streams.sink import Sink
 
 SIGNALS = [
     *("latency_ms", "input_tokens", "output_tokens", "cost", "groundedness.score", "model", "route", "status"),
@@ -128,7 +128,7 @@ def one_case(name: str, reference: int, current: int, segments: list[str], model
 
 def unsampled_embeddings(reference: int, current: int, out: Any) -> None:
     """Evidently's classifier method on full 384-dim matrices (no sampling), with its memory."""
-    from streams.drift.embedding import compare
+    from telltale_server.streams.drift.embedding import compare
 
     rng = np.random.default_rng(0)
     ref = rng.normal(size=(reference, 384)).astype(np.float32)

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from schemas.events import InferenceEvent
-from streams.evaluators.base import Evaluator
-from streams.evaluators.groundedness.text import sentences, tokens
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.groundedness.text import sentences, tokens
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -75,8 +75,8 @@ def overlap_baseline(response: str, context: str) -> float:
 
 
 def groundedness(data: Path) -> dict[str, Any]:
-    from streams.evaluators.embeddings.wordllama import shared
-    from streams.evaluators.groundedness.evaluator import GroundednessEvaluator
+    from telltale_server.streams.evaluators.embeddings.wordllama import shared
+    from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
 
     started = time.perf_counter()
     evaluator = GroundednessEvaluator(shared())
@@ -142,9 +142,9 @@ def latency(evaluator: Evaluator, batches: int = 12) -> dict[str, Any]:
 
 
 def injection(data: Path) -> dict[str, Any]:
-    from streams.evaluators.embeddings.minilm import MiniLMEmbedder
-    from streams.evaluators.injection.evaluator import InjectionEvaluator, scores_for
-    from streams.evaluators.injection.model import shipped
+    from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
+    from telltale_server.streams.evaluators.injection.evaluator import InjectionEvaluator, scores_for
+    from telltale_server.streams.evaluators.injection.model import shipped
 
     started = time.perf_counter()
     evaluator = InjectionEvaluator(MiniLMEmbedder(), shipped())
@@ -165,9 +165,9 @@ def injection(data: Path) -> dict[str, Any]:
 
 
 def toxicity(data: Path) -> dict[str, Any]:
-    from streams.evaluators.embeddings.minilm import MiniLMEmbedder
-    from streams.evaluators.toxicity.direction import shipped
-    from streams.evaluators.toxicity.evaluator import ToxicityEvaluator
+    from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
+    from telltale_server.streams.evaluators.toxicity.direction import shipped
+    from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
 
     started = time.perf_counter()
     evaluator = ToxicityEvaluator(MiniLMEmbedder(), shipped())
@@ -189,8 +189,8 @@ def toxicity(data: Path) -> dict[str, Any]:
 
 def all_local(data: Path) -> dict[str, Any]:
     """Every default local evaluator on the typical RAG event, as the pipeline runs them (shared models)."""
-    from schemas.settings import Settings
-    from streams.evaluators import registry
+    from telltale_server.schemas.settings import Settings
+    from telltale_server.streams.evaluators import registry
 
     started = time.perf_counter()
     evaluators = registry.build(Settings())

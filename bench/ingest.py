@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from services.demo.generator import DemoTraffic
+from telltale_server.services.demo.generator import DemoTraffic
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 
 

@@ -24,14 +24,14 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer
 
-from schemas import topics
-from schemas.envelope import PROJECT, header
-from schemas.store import Store
-from schemas.topics import ensure_topics
-from services.demo.generator import DemoTraffic
-from streams.runners.evaluate import APP_ID as EVALUATE_GROUP
-from streams.runners.store.consumer import GROUP_ID as STORE_GROUP
-from streams.runners.store.consumer import TOPICS as STORE_TOPICS
+from telltale_server.schemas import topics
+from telltale_server.schemas.envelope import PROJECT, header
+from telltale_server.schemas.store import Store
+from telltale_server.schemas.topics import ensure_topics
+from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.streams.runners.evaluate import APP_ID as EVALUATE_GROUP
+from telltale_server.streams.runners.store.consumer import GROUP_ID as STORE_GROUP
+from telltale_server.streams.runners.store.consumer import TOPICS as STORE_TOPICS
 from tests.integration.kafka.support import Broker, Worker, cluster_env, lag
 from tests.support.server import INGEST_KEY, TelltaleServer
 

@@ -18,7 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from streams.evaluators.pii import PII_TYPES, PiiSpan, detect
+from telltale_server.streams.evaluators.pii import PII_TYPES, PiiSpan, detect
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = "pii_presidio_synth_dev.jsonl"

@@ -16,15 +16,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from schemas.events import FeedbackEvent, InferenceEvent
-from schemas.migrate import migrate
-from schemas.rows import feedback_row, inference_row
-from schemas.settings import Settings
-from schemas.store import Store
-from services.demo.generator import DemoTraffic
-from streams.evaluators import registry
-from streams.pipeline import Pipeline, ProjectEvent
-from streams.sink import Sink
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.migrate import migrate
+from telltale_server.schemas.rows import feedback_row, inference_row
+from telltale_server.schemas.settings import Settings
+from telltale_server.schemas.store import Store
+from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.streams.evaluators import registry
+from telltale_server.streams.pipeline import Pipeline, ProjectEvent
+from telltale_server.streams.sink import Sink
 
 PROJECT = "bench"
 CHUNK = 20_000

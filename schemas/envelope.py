@@ -16,7 +16,7 @@ import orjson
 from pydantic import ConfigDict, StringConstraints, TypeAdapter, with_config
 from typing_extensions import TypedDict
 
-from schemas.events import SCHEMA_VERSION, FeedbackEvent, InferenceEvent
+from telltale_server.schemas.events import SCHEMA_VERSION, FeedbackEvent, InferenceEvent
 
 Kind = Literal["inference", "feedback"]
 KINDS: tuple[Kind, ...] = ("inference", "feedback")

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas import limits
+from telltale_server.schemas import limits
 
 SCHEMA_VERSION = 1
 

@@ -1,4 +1,4 @@
-"""Exports the contracts as JSON Schema files for SDKs in other languages: `python -m schemas.json_schema`."""
+"""Exports the contracts as JSON Schema files for other SDKs: `python -m telltale_server.schemas.json_schema`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from schemas.evaluation import Evaluation
-from schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
 
 JSON_DIR = Path(__file__).parent / "json"
 CONTRACTS: dict[str, type[BaseModel]] = {

@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
-from schemas.envelope import OutRecord
+from telltale_server.schemas.envelope import OutRecord
 
 SESSION_TIMEOUT_MS = 15_000
 """Long enough to ride out a pause, short enough that a killed worker's partitions move on within seconds."""

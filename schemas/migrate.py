@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from schemas.cluster_ddl import ClusterDDL
-from schemas.store import Store
+from telltale_server.schemas.cluster_ddl import ClusterDDL
+from telltale_server.schemas.store import Store
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _LEDGER_DDL = """

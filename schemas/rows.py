@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 
-from schemas.evaluation import Evaluation
-from schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas import limits
+from telltale_server.schemas import limits
 
 
 class Settings(BaseSettings):

@@ -6,24 +6,24 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from schemas.migrate import migrate
-from schemas.settings import Settings
-from schemas.store import Store
-from services.alerts.loop import AlertLoop
-from services.auth.keys import KeyRing
-from services.datasets.continuous import CurationJob
-from services.ingest.kafka_log import KafkaEventLog
-from services.ingest.log import StoreEventLog
-from services.ingest.service import IngestService
-from streams.drift.job import DriftJob
-from streams.evaluators import registry
-from streams.evaluators.base import Evaluator
-from streams.evaluators.policy import StoredPolicies
-from streams.pipeline import Pipeline
-from streams.runners.evaluate import EvaluateRole
-from streams.runners.local import LocalRunner
-from streams.runners.store.consumer import StoreRole
-from streams.sink import Sink
+from telltale_server.schemas.migrate import migrate
+from telltale_server.schemas.settings import Settings
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.loop import AlertLoop
+from telltale_server.services.auth.keys import KeyRing
+from telltale_server.services.datasets.continuous import CurationJob
+from telltale_server.services.ingest.kafka_log import KafkaEventLog
+from telltale_server.services.ingest.log import StoreEventLog
+from telltale_server.services.ingest.service import IngestService
+from telltale_server.streams.drift.job import DriftJob
+from telltale_server.streams.evaluators import registry
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.policy import StoredPolicies
+from telltale_server.streams.pipeline import Pipeline
+from telltale_server.streams.runners.evaluate import EvaluateRole
+from telltale_server.streams.runners.local import LocalRunner
+from telltale_server.streams.runners.store.consumer import StoreRole
+from telltale_server.streams.sink import Sink
 
 ROLES = ("store", "evaluate")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from schemas import limits
+from telltale_server.schemas import limits
 
 
 @dataclass(frozen=True)

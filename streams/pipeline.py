@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from schemas.rows import evaluation_row
-from streams.evaluators.base import Evaluator
-from streams.evaluators.policy import EvaluatorPolicy, PolicySource
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.rows import evaluation_row
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.policy import EvaluatorPolicy, PolicySource
 
 log = logging.getLogger(__name__)
 DEFAULT_POLICY = EvaluatorPolicy()

@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.rows import inference_event
-from schemas.store import Store
-from streams.pipeline import Pipeline, ProjectEvent
-from streams.sink import Sink
+from telltale_server.schemas.rows import inference_event
+from telltale_server.schemas.store import Store
+from telltale_server.streams.pipeline import Pipeline, ProjectEvent
+from telltale_server.streams.sink import Sink
 
 Progress = Callable[[int, int], None]
 """Told (done, total) after every batch."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from schemas.rows import to_json_rows
-from schemas.store import Store
-from streams import deadletter, telemetry
+from telltale_server.schemas.rows import to_json_rows
+from telltale_server.schemas.store import Store
+from telltale_server.streams import deadletter, telemetry
 
 
 class Sink:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from schemas.settings import Settings
-from services.runtime import Runtime, open_local
+from telltale_server.schemas.settings import Settings
+from telltale_server.services.runtime import Runtime, open_local
 from tests.support.server import TelltaleServer
 
 

@@ -1,9 +1,9 @@
 """Image build step: every local evaluator loads and scores one event offline, so no model is fetched at run time."""
 
-from schemas.events import InferenceEvent
-from schemas.settings import Settings
-from streams.evaluators import registry
-from streams.pipeline import Pipeline, ProjectEvent
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.settings import Settings
+from telltale_server.streams.evaluators import registry
+from telltale_server.streams.pipeline import Pipeline, ProjectEvent
 
 evaluators = registry.build(Settings(), tuple(registry.DEFAULT))
 event = InferenceEvent.model_validate(

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from schemas.store import Store
-from streams.evaluators.usage import UsageEvaluator
+from telltale_server.schemas.store import Store
+from telltale_server.streams.evaluators.usage import UsageEvaluator
 
 Label = Literal["model", "route", "prompt_version", "environment"]
 LABELS: tuple[Label, ...] = ("model", "route", "prompt_version", "environment")

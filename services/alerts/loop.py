@@ -14,21 +14,21 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from itertools import repeat
 
-from schemas.settings import Settings
-from schemas.store import Store
-from services.alerts import engine
-from services.alerts.acks import AckStore
-from services.alerts.catalog import Sample, Window, compute
-from services.alerts.channels.config import describe
-from services.alerts.clock import to_ms
-from services.alerts.lease import Lease
-from services.alerts.notifier import stages
-from services.alerts.notifier.delivery import Deliverer
-from services.alerts.notifier.model import LogEntry, Notification
-from services.alerts.notifier.outbox import Outbox, item
-from services.alerts.rules import Rule, RuleStore
-from services.alerts.silences import SilenceStore
-from services.alerts.state import AlertState, StateStore
+from telltale_server.schemas.settings import Settings
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts import engine
+from telltale_server.services.alerts.acks import AckStore
+from telltale_server.services.alerts.catalog import Sample, Window, compute
+from telltale_server.services.alerts.channels.config import describe
+from telltale_server.services.alerts.clock import to_ms
+from telltale_server.services.alerts.lease import Lease
+from telltale_server.services.alerts.notifier import stages
+from telltale_server.services.alerts.notifier.delivery import Deliverer
+from telltale_server.services.alerts.notifier.model import LogEntry, Notification
+from telltale_server.services.alerts.notifier.outbox import Outbox, item
+from telltale_server.services.alerts.rules import Rule, RuleStore
+from telltale_server.services.alerts.silences import SilenceStore
+from telltale_server.services.alerts.state import AlertState, StateStore
 
 log = logging.getLogger(__name__)
 QUERY_THREADS = 4

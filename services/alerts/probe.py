@@ -10,12 +10,12 @@ import httpx
 import orjson
 from pydantic import BaseModel
 
-from services.alerts.channels.config import describe
-from services.alerts.channels.send import send
-from services.alerts.notifier.model import Alert, Group, Notification
-from services.alerts.notifier.payload import body
-from services.alerts.rules import Rule
-from services.alerts.state import AlertState
+from telltale_server.services.alerts.channels.config import describe
+from telltale_server.services.alerts.channels.send import send
+from telltale_server.services.alerts.notifier.model import Alert, Group, Notification
+from telltale_server.services.alerts.notifier.payload import body
+from telltale_server.services.alerts.rules import Rule
+from telltale_server.services.alerts.state import AlertState
 
 
 class ProbeResult(BaseModel):

@@ -11,11 +11,11 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.store import Store
-from services.alerts.catalog import CATALOG, Filters, Label
-from services.alerts.channels.config import Channel
-from services.alerts.clock import next_version
-from services.alerts.durations import Duration
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
+from telltale_server.services.alerts.channels.config import Channel
+from telltale_server.services.alerts.clock import next_version
+from telltale_server.services.alerts.durations import Duration
 
 Comparator = Literal[">", ">=", "<", "<=", "==", "!="]
 Severity = Literal["critical", "error", "warning", "info"]

@@ -10,8 +10,8 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, Field, model_validator
 
-from schemas.store import Store
-from services.alerts.clock import next_version
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.clock import next_version
 
 _COLUMNS = [
     "project_id",

@@ -7,13 +7,13 @@ import asyncio
 import logging
 import signal
 
-from schemas.migrate import migrate
-from schemas.settings import Settings
-from schemas.store import Store
-from services.alerts.lease import Lease
-from services.alerts.loop import AlertLoop
-from services.datasets.continuous import CurationJob
-from streams.drift.job import DriftJob
+from telltale_server.schemas.migrate import migrate
+from telltale_server.schemas.settings import Settings
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.lease import Lease
+from telltale_server.services.alerts.loop import AlertLoop
+from telltale_server.services.datasets.continuous import CurationJob
+from telltale_server.streams.drift.job import DriftJob
 
 log = logging.getLogger(__name__)
 

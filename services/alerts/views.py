@@ -8,11 +8,11 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, Field
 
-from schemas.store import Store
-from services.alerts.acks import AckStore
-from services.alerts.notifier.outbox import Outbox
-from services.alerts.rules import RuleStore
-from services.alerts.state import AlertState, StateName, StateStore
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.acks import AckStore
+from telltale_server.services.alerts.notifier.outbox import Outbox
+from telltale_server.services.alerts.rules import RuleStore
+from telltale_server.services.alerts.state import AlertState, StateName, StateStore
 
 
 class Acknowledgement(BaseModel):

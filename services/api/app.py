@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.api.routers import (
+from telltale_server.services.api.routers import (
     alert_rules,
     alerts,
     console,
@@ -26,7 +26,7 @@ from services.api.routers import (
     silences,
     timeseries,
 )
-from services.runtime import Runtime
+from telltale_server.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from schemas.settings import Settings
-from schemas.store import Store
-from services.auth.keys import KeyRing
+from telltale_server.schemas.settings import Settings
+from telltale_server.schemas.store import Store
+from telltale_server.services.auth.keys import KeyRing
 
 DEFAULT_PROJECT = "default"
 _PROJECT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

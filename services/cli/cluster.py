@@ -9,20 +9,20 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from schemas.store import Store
-from schemas.topics import ensure_topics
-from services import heap
-from services.cli.commands import settings_from
-from services.runtime import Job, cluster_roles, parse_roles
-from streams import telemetry
-from streams.drift.job import ACTIVE_WITHIN, DriftJob
-from streams.drift.monitors import StoredMonitors
-from streams.drift.results import active_projects
-from streams.evaluators import registry
-from streams.evaluators.policy import StoredPolicies
-from streams.pipeline import Pipeline
-from streams.replay import Replay
-from streams.sink import Sink
+from telltale_server.schemas.store import Store
+from telltale_server.schemas.topics import ensure_topics
+from telltale_server.services import heap
+from telltale_server.services.cli.commands import settings_from
+from telltale_server.services.runtime import Job, cluster_roles, parse_roles
+from telltale_server.streams import telemetry
+from telltale_server.streams.drift.job import ACTIVE_WITHIN, DriftJob
+from telltale_server.streams.drift.monitors import StoredMonitors
+from telltale_server.streams.drift.results import active_projects
+from telltale_server.streams.evaluators import registry
+from telltale_server.streams.evaluators.policy import StoredPolicies
+from telltale_server.streams.pipeline import Pipeline
+from telltale_server.streams.replay import Replay
+from telltale_server.streams.sink import Sink
 
 
 def worker(args: argparse.Namespace) -> int:

@@ -14,23 +14,23 @@ from typing import Any
 import httpx
 import uvicorn
 
-from schemas.migrate import migrate as apply_migrations
-from schemas.settings import Settings
-from schemas.store import Store
-from schemas.topics import ensure_topics
-from services import heap
-from services.alerts import standalone as alert_engine
-from services.api.app import create_app
-from services.auth.keys import KeyRing
-from services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
-from services.cli.evaluate import evaluate_lines, open_binary
-from services.demo import monitor as demo_monitor
-from services.demo import rules as demo_rules
-from services.demo.generator import DemoTraffic
-from services.demo.sender import DemoSender
-from services.runtime import Runtime, open_cluster, open_local, parse_roles
-from streams import telemetry
-from streams.evaluators import registry
+from telltale_server.schemas.migrate import migrate as apply_migrations
+from telltale_server.schemas.settings import Settings
+from telltale_server.schemas.store import Store
+from telltale_server.schemas.topics import ensure_topics
+from telltale_server.services import heap
+from telltale_server.services.alerts import standalone as alert_engine
+from telltale_server.services.api.app import create_app
+from telltale_server.services.auth.keys import KeyRing
+from telltale_server.services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
+from telltale_server.services.cli.evaluate import evaluate_lines, open_binary
+from telltale_server.services.demo import monitor as demo_monitor
+from telltale_server.services.demo import rules as demo_rules
+from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.services.demo.sender import DemoSender
+from telltale_server.services.runtime import Runtime, open_cluster, open_local, parse_roles
+from telltale_server.streams import telemetry
+from telltale_server.streams.evaluators import registry
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -11,9 +11,9 @@ from typing import IO, Any
 import orjson
 from pydantic import ValidationError
 
-from schemas.events import InferenceEvent
-from streams.evaluators.base import Evaluator
-from streams.pipeline import run_isolated
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.pipeline import run_isolated
 
 BATCH = 64
 _IDS = uuid.UUID("6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f")

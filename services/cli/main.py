@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import cluster, commands
-from services.cli import export as dataset_export
-from services.runtime import ROLES
+from telltale_server.services.cli import cluster, commands
+from telltale_server.services.cli import export as dataset_export
+from telltale_server.services.runtime import ROLES
 
 
 def parser() -> argparse.ArgumentParser:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.store import Store
-from services.datasets.redaction import redact_item
-from services.datasets.selection import Selection
+from telltale_server.schemas.store import Store
+from telltale_server.services.datasets.redaction import redact_item
+from telltale_server.services.datasets.selection import Selection
 
 ITEM_COLUMNS = (
     "project_id",

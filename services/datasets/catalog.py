@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from schemas.store import Store
-from services.alerts.clock import next_version
-from services.datasets.spec import Dataset, DatasetSpec
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.clock import next_version
+from telltale_server.services.datasets.spec import Dataset, DatasetSpec
 
 _COLUMNS = ["project_id", "dataset_id", "spec", "created_at", "deleted", "version"]
 

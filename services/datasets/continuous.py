@@ -8,11 +8,11 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from schemas.store import Store
-from services.datasets.catalog import DatasetCatalog
-from services.datasets.draft import append
-from services.datasets.spec import Dataset
-from services.datasets.versions import content_hash, freeze, versions
+from telltale_server.schemas.store import Store
+from telltale_server.services.datasets.catalog import DatasetCatalog
+from telltale_server.services.datasets.draft import append
+from telltale_server.services.datasets.spec import Dataset
+from telltale_server.services.datasets.versions import content_hash, freeze, versions
 
 log = logging.getLogger(__name__)
 SCHEDULER = "schedule"

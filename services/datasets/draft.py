@@ -10,12 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from schemas.store import Store
-from services.alerts.clock import next_version
-from services.datasets.assemble import write_items
-from services.datasets.redaction import redact_text
-from services.datasets.selection import Draft, by_ids, select
-from services.datasets.spec import Dataset
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.clock import next_version
+from telltale_server.services.datasets.assemble import write_items
+from telltale_server.services.datasets.redaction import redact_text
+from telltale_server.services.datasets.selection import Draft, by_ids, select
+from telltale_server.services.datasets.spec import Dataset
 
 _locks: dict[tuple[str, str], threading.Lock] = {}
 _locks_guard = threading.Lock()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.datasets.spec import LABELS, EvaluatorFilter, FeedbackFilter, Query
+from telltale_server.services.datasets.spec import LABELS, EvaluatorFilter, FeedbackFilter, Query
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, Field
 
-from schemas.store import Store
+from telltale_server.schemas.store import Store
 
 PAGE_SIZE = 5000
 _COLUMNS = (

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from streams.evaluators.pii import redact, redact_value
+from telltale_server.streams.evaluators.pii import redact, redact_value
 
 TEXT_FIELDS = ("input_text", "output", "ground_truth", "label", "note")
 JSON_FIELDS = ("input_messages", "contexts", "feedback", "evaluations")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from schemas.store import Store
-from services.datasets.filters import Clause, where
-from services.datasets.spec import DatasetSpec, Query
+from telltale_server.schemas.store import Store
+from telltale_server.services.datasets.filters import Clause, where
+from telltale_server.services.datasets.spec import DatasetSpec, Query
 
 NORMALISED_INPUT_HASH = (
     "cityHash64(trimBoth(replaceRegexpAll(replaceRegexpAll(lowerUTF8(input_text), '[[:punct:]]+', ' '), "

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.alerts.durations import Duration
+from telltale_server.services.alerts.durations import Duration
 
 Label = Literal["model", "route", "prompt_version", "environment"]
 LABELS: tuple[Label, ...] = ("model", "route", "prompt_version", "environment")

@@ -13,12 +13,12 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, Field
 
-from schemas.store import Store
-from schemas.version import server_version
-from services.datasets.assemble import copy_draft, write_items
-from services.datasets.draft import draft_lock, refresh
-from services.datasets.selection import select
-from services.datasets.spec import Dataset, DatasetSpec
+from telltale_server.schemas.store import Store
+from telltale_server.schemas.version import server_version
+from telltale_server.services.datasets.assemble import copy_draft, write_items
+from telltale_server.services.datasets.draft import draft_lock, refresh
+from telltale_server.services.datasets.selection import select
+from telltale_server.services.datasets.spec import Dataset, DatasetSpec
 
 CURATION_VERSION = "1"
 """Bump when the curation logic changes what a spec selects or how items are built."""

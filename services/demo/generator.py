@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.demo import corpus
+from telltale_server.services.demo import corpus
 
 MODELS: tuple[tuple[str, str, float, float], ...] = (
     ("gpt-4o-mini", "openai", 0.55, 900.0),

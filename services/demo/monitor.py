@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from schemas.store import Store
-from streams.drift.config import MonitorConfig, Reference
-from streams.drift.monitors import StoredMonitors
+from telltale_server.schemas.store import Store
+from telltale_server.streams.drift.config import MonitorConfig, Reference
+from telltale_server.streams.drift.monitors import StoredMonitors
 
 MONITOR_ID = "demo"
 CONFIG = MonitorConfig(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas.store import Store
-from services.alerts.rules import RuleSpec, RuleStore
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.rules import RuleSpec, RuleStore
 
 RULES: tuple[RuleSpec, ...] = (
     RuleSpec.model_validate(

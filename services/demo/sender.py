@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from services.demo.generator import DemoCall
+from telltale_server.services.demo.generator import DemoCall
 
 
 @dataclass

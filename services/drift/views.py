@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from schemas.store import Store
+from telltale_server.schemas.store import Store
 
 RUNS = """
 SELECT run_id, monitor_id, window_start, window_end, segment, reference, status, n_current, n_reference,

@@ -9,7 +9,7 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel
 
-from schemas.store import Store
+from telltale_server.schemas.store import Store
 
 
 class StoredDeadLetter(BaseModel):

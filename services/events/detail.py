@@ -9,10 +9,10 @@ from uuid import UUID
 import orjson
 from pydantic import BaseModel
 
-from schemas.evaluation import Evaluation
-from schemas.events import FeedbackEvent, InferenceEvent
-from schemas.rows import feedback_event, inference_event
-from schemas.store import Store
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.rows import feedback_event, inference_event
+from telltale_server.schemas.store import Store
 
 
 class StoredEvaluation(Evaluation):

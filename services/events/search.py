@@ -9,8 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from schemas.store import Store
-from services.alerts.catalog import LABELS, Filters
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.catalog import LABELS, Filters
 
 PREVIEW_CHARS = 240
 Feedback = Literal["any", "negative", "none"]

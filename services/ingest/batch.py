@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 
-from schemas import limits
-from services.ingest.errors import IngestError
+from telltale_server.schemas import limits
+from telltale_server.services.ingest.errors import IngestError
 
 NDJSON_TYPES = frozenset(
     {

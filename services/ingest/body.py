@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import AsyncIterator
 
-from services.ingest.errors import IngestError
+from telltale_server.services.ingest.errors import IngestError
 
 
 async def read_body(

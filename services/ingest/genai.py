@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from services.ingest.otlp import Span
+from telltale_server.services.ingest.otlp import Span
 
 MARKERS = ("gen_ai.request.model", "gen_ai.response.model", "gen_ai.system", "gen_ai.provider.name")
 SPAN_IDS = uuid.UUID("0b6c3f5e-2d4a-4c7b-9e1f-8a5d6c7b9e2f")

@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 
 from aiokafka.errors import KafkaError
 
-from schemas import topics
-from schemas.envelope import OutRecord, event_record
-from schemas.kafka_clients import Publisher
-from schemas.store import Store
-from services.ingest.known import fresh
-from services.ingest.log import TABLES, Event, Kind, LogUnavailableError
-from streams import deadletter
-from streams.deadletter import DeadLetter
+from telltale_server.schemas import topics
+from telltale_server.schemas.envelope import OutRecord, event_record
+from telltale_server.schemas.kafka_clients import Publisher
+from telltale_server.schemas.store import Store
+from telltale_server.services.ingest.known import fresh
+from telltale_server.services.ingest.log import TABLES, Event, Kind, LogUnavailableError
+from telltale_server.streams import deadletter
+from telltale_server.streams.deadletter import DeadLetter
 
 log = logging.getLogger(__name__)
 

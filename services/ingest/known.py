@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schemas.events import FeedbackEvent, InferenceEvent
-from schemas.store import Store
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.store import Store
 
 
 def fresh(store: Store, project_id: str, table: str, events: Sequence[InferenceEvent | FeedbackEvent]) -> list[bool]:

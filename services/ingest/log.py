@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-from schemas.events import FeedbackEvent, InferenceEvent
-from schemas.rows import feedback_row, inference_row
-from schemas.store import Store
-from services.ingest.known import fresh
-from streams.deadletter import DeadLetter
-from streams.pipeline import ProjectEvent
-from streams.sink import Sink
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.rows import feedback_row, inference_row
+from telltale_server.schemas.store import Store
+from telltale_server.services.ingest.known import fresh
+from telltale_server.streams.deadletter import DeadLetter
+from telltale_server.streams.pipeline import ProjectEvent
+from telltale_server.streams.sink import Sink
 
 Kind = Literal["inference", "feedback"]
 Event = InferenceEvent | FeedbackEvent

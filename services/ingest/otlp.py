@@ -11,7 +11,7 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from services.ingest.errors import IngestError
+from telltale_server.services.ingest.errors import IngestError
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"

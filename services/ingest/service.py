@@ -9,13 +9,13 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, Field
 
-from schemas.events import FeedbackEvent, InferenceEvent
-from services.ingest.batch import RawItem, split
-from services.ingest.errors import IngestError
-from services.ingest.log import EventLog, Kind
-from services.ingest.validate import Verdict, validate
-from streams import telemetry
-from streams.deadletter import DeadLetter
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.services.ingest.batch import RawItem, split
+from telltale_server.services.ingest.errors import IngestError
+from telltale_server.services.ingest.log import EventLog, Kind
+from telltale_server.services.ingest.validate import Verdict, validate
+from telltale_server.streams import telemetry
+from telltale_server.streams.deadletter import DeadLetter
 
 CONTRACTS: dict[Kind, type[InferenceEvent] | type[FeedbackEvent]] = {
     "inference": InferenceEvent,

@@ -7,9 +7,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from schemas import limits
-from services.ingest.batch import RawItem
-from streams.deadletter import FieldError
+from telltale_server.schemas import limits
+from telltale_server.services.ingest.batch import RawItem
+from telltale_server.streams.deadletter import FieldError
 
 M = TypeVar("M", bound=BaseModel)
 

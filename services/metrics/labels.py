@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from schemas.store import Store
-from services.alerts.catalog import LABELS
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.catalog import LABELS
 
 
 class LabelValues(BaseModel):

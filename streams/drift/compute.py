@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from streams.drift import embedding
-from streams.drift.config import MonitorConfig
-from streams.drift.report import slim
-from streams.drift.segments import Segment, split
-from streams.drift.signals import Signal, watched
+from telltale_server.streams.drift import embedding
+from telltale_server.streams.drift.config import MonitorConfig
+from telltale_server.streams.drift.report import slim
+from telltale_server.streams.drift.segments import Segment, split
+from telltale_server.streams.drift.signals import Signal, watched
 
 log = logging.getLogger(__name__)
 Status = Literal["ok", "drift", "insufficient_data", "error"]

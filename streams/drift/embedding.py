@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from streams.evaluators.embeddings.wordllama import shared as wordllama
+from telltale_server.streams.evaluators.embeddings.wordllama import shared as wordllama
 
 METHOD = "model (classifier ROC AUC vs 95th pct of random, bootstrap)"
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from schemas.store import Store
-from streams.drift.signals import LABEL_SUFFIX, SCORE_PREFIX
+from telltale_server.schemas.store import Store
+from telltale_server.streams.drift.signals import LABEL_SUFFIX, SCORE_PREFIX
 
 FEEDBACK_DELAY = timedelta(days=7)
 USER_TEXT = (

@@ -15,14 +15,14 @@ from collections.abc import Callable, Collection, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.store import Store
-from streams import telemetry
-from streams.drift import frames, results, windows
-from streams.drift.compute import SegmentResult, compute_window
-from streams.drift.config import Monitor
-from streams.drift.monitors import StoredMonitors
-from streams.drift.pool import DriftPool
-from streams.drift.segments import ALL
+from telltale_server.schemas.store import Store
+from telltale_server.streams import telemetry
+from telltale_server.streams.drift import frames, results, windows
+from telltale_server.streams.drift.compute import SegmentResult, compute_window
+from telltale_server.streams.drift.config import Monitor
+from telltale_server.streams.drift.monitors import StoredMonitors
+from telltale_server.streams.drift.pool import DriftPool
+from telltale_server.streams.drift.segments import ALL
 
 log = logging.getLogger(__name__)
 ACTIVE_WITHIN = timedelta(days=31)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from schemas.store import Store
-from streams.drift.config import DEFAULT_MONITOR_ID, Monitor, MonitorConfig
+from telltale_server.schemas.store import Store
+from telltale_server.streams.drift.config import DEFAULT_MONITOR_ID, Monitor, MonitorConfig
 
 
 class StoredMonitors:

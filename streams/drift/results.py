@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 
-from schemas.store import Store
-from schemas.version import server_version
-from streams.drift.compute import SegmentResult
+from telltale_server.schemas.store import Store
+from telltale_server.schemas.version import server_version
+from telltale_server.streams.drift.compute import SegmentResult
 
 DRIFT_VERSION = "1"
 """Bump when the drift computation changes what it reports for the same data."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from streams.drift.config import MonitorConfig
+from telltale_server.streams.drift.config import MonitorConfig
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
 
 
 class Evaluator(ABC):

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 from uuid import UUID
 
-from schemas.events import InferenceEvent
-from schemas.store import Store
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.store import Store
 
 SAMPLING_BUCKETS = 10_000
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from schemas.settings import Settings
-from streams.evaluators.base import Evaluator
-from streams.evaluators.embeddings import minilm, wordllama
-from streams.evaluators.groundedness.evaluator import GroundednessEvaluator
-from streams.evaluators.injection import model as injection_model
-from streams.evaluators.injection.evaluator import InjectionEvaluator
-from streams.evaluators.llm_judge.config import JudgeConfig
-from streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
-from streams.evaluators.pii.evaluator import PiiEvaluator
-from streams.evaluators.prices import PriceTable
-from streams.evaluators.toxicity import direction
-from streams.evaluators.toxicity.evaluator import ToxicityEvaluator
-from streams.evaluators.usage import UsageEvaluator
+from telltale_server.schemas.settings import Settings
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.embeddings import minilm, wordllama
+from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
+from telltale_server.streams.evaluators.injection import model as injection_model
+from telltale_server.streams.evaluators.injection.evaluator import InjectionEvaluator
+from telltale_server.streams.evaluators.llm_judge.config import JudgeConfig
+from telltale_server.streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
+from telltale_server.streams.evaluators.pii.evaluator import PiiEvaluator
+from telltale_server.streams.evaluators.prices import PriceTable
+from telltale_server.streams.evaluators.toxicity import direction
+from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
+from telltale_server.streams.evaluators.usage import UsageEvaluator
 
 FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     UsageEvaluator.name: lambda settings: UsageEvaluator(PriceTable.load(settings.prices_file)),

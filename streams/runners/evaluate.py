@@ -11,12 +11,12 @@ from typing import Any
 import faust
 from pydantic import ValidationError
 
-from schemas import topics
-from schemas.envelope import EnvelopeError, evaluation_records, read_envelope
-from schemas.events import InferenceEvent
-from schemas.kafka_clients import HEARTBEAT_MS, METADATA_MAX_AGE_MS, SESSION_TIMEOUT_MS
-from streams import telemetry
-from streams.pipeline import Pipeline, ProjectEvent
+from telltale_server.schemas import topics
+from telltale_server.schemas.envelope import EnvelopeError, evaluation_records, read_envelope
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.kafka_clients import HEARTBEAT_MS, METADATA_MAX_AGE_MS, SESSION_TIMEOUT_MS
+from telltale_server.streams import telemetry
+from telltale_server.streams.pipeline import Pipeline, ProjectEvent
 
 log = logging.getLogger(__name__)
 APP_ID = "telltale-evaluate"

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from schemas.rows import inference_event
-from schemas.store import Store
-from streams import telemetry
-from streams.deadletter import DeadLetter
-from streams.pipeline import Pipeline, ProjectEvent
-from streams.sink import Sink
+from telltale_server.schemas.rows import inference_event
+from telltale_server.schemas.store import Store
+from telltale_server.streams import telemetry
+from telltale_server.streams.deadletter import DeadLetter
+from telltale_server.streams.pipeline import Pipeline, ProjectEvent
+from telltale_server.streams.sink import Sink
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

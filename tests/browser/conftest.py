@@ -11,9 +11,9 @@ import orjson
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
-from services.demo.generator import DemoTraffic
-from services.demo.sender import DemoSender
-from streams.drift.windows import floor
+from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.services.demo.sender import DemoSender
+from telltale_server.streams.drift.windows import floor
 from tests.support import drift
 from tests.support.alerts import SECRET, Receiver
 from tests.support.browser import CHROMIUM, FLAGS, wait_for

@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import telltale
-from schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
 from tests.sdk_python.support import Capture
 
 VECTORS = sorted((Path(__file__).parent / "vectors").glob("*.json"))

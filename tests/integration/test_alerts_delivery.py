@@ -12,16 +12,16 @@ from datetime import datetime
 
 import pytest
 
-from schemas.events import InferenceEvent
-from schemas.rows import inference_row
-from schemas.settings import Settings
-from services.alerts.acks import AckStore
-from services.alerts.channels.signature import verify
-from services.alerts.loop import AlertLoop
-from services.alerts.rules import RuleSpec, RuleStore
-from services.alerts.silences import SilenceSpec, SilenceStore
-from services.runtime import Runtime
-from streams.sink import Sink
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.rows import inference_row
+from telltale_server.schemas.settings import Settings
+from telltale_server.services.alerts.acks import AckStore
+from telltale_server.services.alerts.channels.signature import verify
+from telltale_server.services.alerts.loop import AlertLoop
+from telltale_server.services.alerts.rules import RuleSpec, RuleStore
+from telltale_server.services.alerts.silences import SilenceSpec, SilenceStore
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams.sink import Sink
 from tests.support.alerts import SECRET, Receiver, at
 
 LOOPBACK = Settings(alerts_allowed_networks=["127.0.0.0/8"])

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from services.alerts.channels.signature import verify
+from telltale_server.services.alerts.channels.signature import verify
 from tests.support.alerts import SECRET, Receiver
 from tests.support.events import inference
 from tests.support.server import INGEST_KEY, TelltaleServer

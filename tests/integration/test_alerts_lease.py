@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.alerts.lease import Lease
-from services.runtime import Runtime
+from telltale_server.services.alerts.lease import Lease
+from telltale_server.services.runtime import Runtime
 
 
 def test_one_holder_at_a_time_and_takeover_after_release_or_expiry(runtime: Runtime) -> None:

@@ -8,8 +8,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from services.demo import rules as demo_rules
-from services.demo.generator import DemoTraffic
+from telltale_server.services.demo import rules as demo_rules
+from telltale_server.services.demo.generator import DemoTraffic
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer
 
 
@@ -18,7 +18,7 @@ def test_demo_traffic_is_accepted_whole(server: TelltaleServer) -> None:
         [
             sys.executable,
             "-m",
-            "services.cli.main",
+            "telltale_server.services.cli.main",
             "demo",
             "--url",
             server.url,

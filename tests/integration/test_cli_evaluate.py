@@ -24,7 +24,7 @@ def test_round_trip(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "services.cli.main",
+            "telltale_server.services.cli.main",
             "evaluate",
             "--evaluator",
             "safety.pii",

@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.support.chat_server import ChatServer
 from tests.support.server import ROOT
 
-CLI = (sys.executable, "-m", "services.cli.main", "evaluate")
+CLI = (sys.executable, "-m", "telltale_server.services.cli.main", "evaluate")
 
 
 def test_cli_judges_through_env_configuration(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from itertools import pairwise
 import httpx
 import pytest
 
-from services.demo.generator import DemoTraffic
-from services.demo.sender import DemoSender
+from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.services.demo.sender import DemoSender
 from tests.support.server import INGEST_KEY, TelltaleServer
 
 END = datetime.now(UTC).replace(microsecond=0)

@@ -89,7 +89,15 @@ def test_every_format_streams_the_items(server: TelltaleServer, live: dict[str, 
 
 def test_cli_export_writes_the_file(server: TelltaleServer, live: dict[str, Any], tmp_path: Any) -> None:
     out = tmp_path / "negative.parquet"
-    command = [sys.executable, "-m", "services.cli.main", "export", live["dataset"]["id"], "--format", "parquet"]
+    command = [
+        sys.executable,
+        "-m",
+        "telltale_server.services.cli.main",
+        "export",
+        live["dataset"]["id"],
+        "--format",
+        "parquet",
+    ]
     command += ["--out", str(out), "--url", server.url, "--key", server.keys["reader"], "--version", "1"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -13,9 +13,9 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 
-from schemas.events import FeedbackEvent
-from services.demo.generator import DemoTraffic
-from services.demo.sender import DemoSender
+from telltale_server.schemas.events import FeedbackEvent
+from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.services.demo.sender import DemoSender
 from tests.support.server import INGEST_KEY, TelltaleServer
 
 pytestmark = pytest.mark.integration

@@ -124,7 +124,7 @@ def test_alerts_process_serves_metrics_on_its_port(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "TELLTALE_DATA_DIR": str(tmp_path / "data"), "TELLTALE_METRICS_PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli.main", "alerts"],
+        [sys.executable, "-m", "telltale_server.services.cli.main", "alerts"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -9,20 +9,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas.events import InferenceEvent
-from services.alerts.catalog import Filters, Window, compute
-from services.datasets.catalog import DatasetCatalog
-from services.datasets.spec import DatasetSpec
-from services.datasets.versions import freeze
-from services.demo import monitor as demo_monitor
-from services.demo.generator import DemoTraffic
-from services.runtime import Runtime
-from streams.drift import frames
-from streams.drift.compute import compute_window
-from streams.drift.config import Monitor, MonitorConfig, Reference
-from streams.drift.job import DriftJob
-from streams.drift.monitors import StoredMonitors
-from streams.drift.windows import floor
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.services.alerts.catalog import Filters, Window, compute
+from telltale_server.services.datasets.catalog import DatasetCatalog
+from telltale_server.services.datasets.spec import DatasetSpec
+from telltale_server.services.datasets.versions import freeze
+from telltale_server.services.demo import monitor as demo_monitor
+from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams.drift import frames
+from telltale_server.streams.drift.compute import compute_window
+from telltale_server.streams.drift.config import Monitor, MonitorConfig, Reference
+from telltale_server.streams.drift.job import DriftJob
+from telltale_server.streams.drift.monitors import StoredMonitors
+from telltale_server.streams.drift.windows import floor
 from tests.support import drift as gen
 
 HOUR = timedelta(hours=1)

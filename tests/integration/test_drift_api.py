@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from streams.drift.windows import floor
+from telltale_server.streams.drift.windows import floor
 from tests.support import drift as gen
 from tests.support.server import INGEST_KEY, TelltaleServer
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-from schemas.settings import Settings
-from services.alerts.loop import AlertLoop
-from services.alerts.rules import RuleSpec, RuleStore
-from services.runtime import Runtime
+from telltale_server.schemas.settings import Settings
+from telltale_server.services.alerts.loop import AlertLoop
+from telltale_server.services.alerts.rules import RuleSpec, RuleStore
+from telltale_server.services.runtime import Runtime
 from tests.support.alerts import SECRET, Receiver
 from tests.support.demo_store import fill_with_demo
 from tests.support.grafana import Query, apply_variables, expand_macros, load, panel_queries

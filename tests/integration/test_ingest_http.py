@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from schemas import limits
+from telltale_server.schemas import limits
 from tests.support.events import feedback, inference
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from services.demo.generator import DemoTraffic
+from telltale_server.services.demo.generator import DemoTraffic
 from tests.support.server import INGEST_KEY, TelltaleServer, query_store
 
 CHEAP = {"TELLTALE_EVALUATORS": '["usage"]'}

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas.events import InferenceEvent
-from schemas.rows import inference_row
-from services.alerts.catalog import Filters, Window, compute
-from services.metrics.series import metric_series, pick_step
-from services.runtime import Runtime
-from streams.sink import Sink
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.rows import inference_row
+from telltale_server.services.alerts.catalog import Filters, Window, compute
+from telltale_server.services.metrics.series import metric_series, pick_step
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams.sink import Sink
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 

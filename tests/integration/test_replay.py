@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from streams.drift.windows import floor
+from telltale_server.streams.drift.windows import floor
 from tests.support import drift, events
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer, query_store
 
@@ -28,7 +28,16 @@ def test_replay_re_evaluates_stored_events_and_shows_progress(tmp_path: Path) ->
     forget = "ALTER TABLE evaluations DELETE WHERE metric = 'latency_ms' SETTINGS mutations_sync = 1"
     query_store(server.data_dir, forget)  # as if these rows were never derived
     out = subprocess.run(
-        [sys.executable, "-m", "services.cli.main", "replay", "--from", "2000-01-01", "--evaluator", "usage"],
+        [
+            sys.executable,
+            "-m",
+            "telltale_server.services.cli.main",
+            "replay",
+            "--from",
+            "2000-01-01",
+            "--evaluator",
+            "usage",
+        ],
         cwd=ROOT,
         env={**os.environ, "TELLTALE_DATA_DIR": str(server.data_dir)},
         capture_output=True,
@@ -54,7 +63,7 @@ def test_replay_drift_recomputes_the_windows_asked_for(tmp_path: Path) -> None:
         server.stop()
     out = subprocess.run(
         [
-            *(sys.executable, "-m", "services.cli.main", "replay", "--drift", "--monitor", "default"),
+            *(sys.executable, "-m", "telltale_server.services.cli.main", "replay", "--drift", "--monitor", "default"),
             *("--from", t0.isoformat(), "--to", (t0 + timedelta(hours=2)).isoformat()),
         ],
         cwd=ROOT,
@@ -90,7 +99,7 @@ def test_cluster_mode_runs_drift_and_curation_in_the_alerts_process(tmp_path: Pa
     query_store(server.data_dir, forget)  # as if local mode's curation had not run: the alerts process must
     env = {**os.environ, "TELLTALE_DATA_DIR": str(server.data_dir), "TELLTALE_DRIFT_INTERVAL_S": "1"}
     alerts = subprocess.Popen(
-        [sys.executable, "-m", "services.cli.main", "alerts"],
+        [sys.executable, "-m", "telltale_server.services.cli.main", "alerts"],
         cwd=ROOT,
         env={**env, "TELLTALE_METRICS_PORT": "0"},
         stderr=subprocess.PIPE,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas.migrate import MigrationChangedError, available, migrate, pending
-from schemas.store import Store, StoreLockedError
-from services.runtime import Runtime
+from telltale_server.schemas.migrate import MigrationChangedError, available, migrate, pending
+from telltale_server.schemas.store import Store, StoreLockedError
+from telltale_server.services.runtime import Runtime
 from tests.support.server import ROOT
 
 
@@ -43,7 +43,7 @@ def test_a_second_owner_of_the_data_directory_is_refused(runtime: Runtime) -> No
 
 
 def test_cli_migrate_is_safe_to_run_twice(tmp_path: pytest.TempPathFactory) -> None:
-    command = [sys.executable, "-m", "services.cli.main", "migrate", "--data-dir", str(tmp_path)]
+    command = [sys.executable, "-m", "telltale_server.services.cli.main", "migrate", "--data-dir", str(tmp_path)]
     first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     assert first.stdout.startswith(f"applied {len(available())} migration(s)")

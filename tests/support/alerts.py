@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from services.alerts.rules import Rule
+from telltale_server.services.alerts.rules import Rule
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 SECRET = "s3cret-for-tests-0123456789"

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.evaluation import Evaluation
-from schemas.events import FeedbackEvent, InferenceEvent
-from schemas.rows import evaluation_row, feedback_row, inference_row
-from schemas.store import Store
-from streams.sink import Sink
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.rows import evaluation_row, feedback_row, inference_row
+from telltale_server.schemas.store import Store
+from telltale_server.streams.sink import Sink
 from tests.support.events import feedback, inference
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

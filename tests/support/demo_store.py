@@ -7,8 +7,8 @@ from datetime import datetime
 
 import orjson
 
-from services.demo.generator import DemoCall, DemoTraffic
-from services.runtime import Runtime
+from telltale_server.services.demo.generator import DemoCall, DemoTraffic
+from telltale_server.services.runtime import Runtime
 
 
 def fill_with_demo(

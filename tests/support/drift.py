@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from schemas.rows import evaluation_row, inference_row
-from schemas.store import Store
-from streams.sink import Sink
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.rows import evaluation_row, inference_row
+from telltale_server.schemas.store import Store
+from telltale_server.streams.sink import Sink
 
 VERBS = ("rename", "delete", "restore", "archive", "export")
 NOUNS = ("invoice", "account", "profile", "project")

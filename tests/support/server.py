@@ -47,7 +47,7 @@ class TelltaleServer:
             [
                 sys.executable,
                 "-m",
-                "services.cli.main",
+                "telltale_server.services.cli.main",
                 "keys",
                 "create",
                 "--data-dir",
@@ -84,7 +84,7 @@ class TelltaleServer:
         }
         log = (self.data_dir.parent / f"{self.data_dir.name}-server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli.main", self.command, *self.args],
+            [sys.executable, "-m", "telltale_server.services.cli.main", self.command, *self.args],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -135,7 +135,7 @@ class TelltaleServer:
 def query_store(data_dir: Path, sql: str) -> list[dict[str, Any]]:
     """Run SQL on a stopped server's embedded store in a fresh process (chDB allows one store per process)."""
     script = (
-        "import json, sys; from schemas.store import Store; "
+        "import json, sys; from telltale_server.schemas.store import Store; "
         f"s = Store('chdb://{data_dir / 'clickhouse'}'); "
         "print(json.dumps(s.rows(sys.argv[1]), default=str))"
     )

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from services.alerts.channels import pagerduty, slack
-from services.alerts.channels.config import WebhookChannel
-from services.alerts.channels.http import Result
-from services.alerts.channels.signature import sign, verify
-from services.alerts.destinations import RefusedDestinationError, check_resolved, check_url
-from services.alerts.notifier.delivery import Backoff, after_attempt, heads
-from services.alerts.notifier.outbox import OutboxItem
+from telltale_server.services.alerts.channels import pagerduty, slack
+from telltale_server.services.alerts.channels.config import WebhookChannel
+from telltale_server.services.alerts.channels.http import Result
+from telltale_server.services.alerts.channels.signature import sign, verify
+from telltale_server.services.alerts.destinations import RefusedDestinationError, check_resolved, check_url
+from telltale_server.services.alerts.notifier.delivery import Backoff, after_attempt, heads
+from telltale_server.services.alerts.notifier.outbox import OutboxItem
 from tests.support.alerts import SECRET, T0, at
 
 BODY = b'{"status":"firing","alerts":[]}'

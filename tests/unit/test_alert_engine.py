@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.alerts import engine
-from services.alerts.catalog import Sample
-from services.alerts.state import AlertState, fingerprint
+from telltale_server.services.alerts import engine
+from telltale_server.services.alerts.catalog import Sample
+from telltale_server.services.alerts.state import AlertState, fingerprint
 from tests.support.alerts import at, rule
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from services.alerts.notifier import stages
-from services.alerts.notifier.model import Group, Notification
-from services.alerts.silences import Silence
-from services.alerts.state import AlertState
+from telltale_server.services.alerts.notifier import stages
+from telltale_server.services.alerts.notifier.model import Group, Notification
+from telltale_server.services.alerts.silences import Silence
+from telltale_server.services.alerts.state import AlertState
 from tests.support.alerts import T0, at, rule
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from schemas import limits
-from schemas.events import FeedbackEvent, InferenceEvent
-from schemas.json_schema import CONTRACTS, JSON_DIR, render
+from telltale_server.schemas import limits
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.json_schema import CONTRACTS, JSON_DIR, render
 from tests.support.events import feedback, inference
 
 
@@ -147,5 +147,5 @@ def test_feedback_by_trace_and_flags_are_negative() -> None:
 
 @pytest.mark.parametrize("name", sorted(CONTRACTS))
 def test_json_schema_files_are_current(name: str) -> None:
-    """Fails when a contract changed without `python -m schemas.json_schema`."""
+    """Fails when a contract changed without `python -m telltale_server.schemas.json_schema`."""
     assert (JSON_DIR / name).read_text() == render(CONTRACTS[name])

@@ -10,13 +10,13 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 
-from services.datasets.catalog import DatasetCatalog
-from services.datasets.export.formats import WRITERS, parquet_schema
-from services.datasets.export.records import FlowColumns
-from services.datasets.items import pages
-from services.datasets.spec import DatasetSpec
-from services.datasets.versions import freeze
-from services.runtime import Runtime
+from telltale_server.services.datasets.catalog import DatasetCatalog
+from telltale_server.services.datasets.export.formats import WRITERS, parquet_schema
+from telltale_server.services.datasets.export.records import FlowColumns
+from telltale_server.services.datasets.items import pages
+from telltale_server.services.datasets.spec import DatasetSpec
+from telltale_server.services.datasets.versions import freeze
+from telltale_server.services.runtime import Runtime
 from tests.support.datasets import Traffic, at
 
 EMAIL, PHONE, CARD = "jane.doe@example.com", "+1 415 555 0132", "4111 1111 1111 1111"

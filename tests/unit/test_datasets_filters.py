@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.datasets.catalog import DatasetCatalog
-from services.datasets.items import pages
-from services.datasets.spec import DatasetSpec
-from services.datasets.versions import freeze
-from services.runtime import Runtime
+from telltale_server.services.datasets.catalog import DatasetCatalog
+from telltale_server.services.datasets.items import pages
+from telltale_server.services.datasets.spec import DatasetSpec
+from telltale_server.services.datasets.versions import freeze
+from telltale_server.services.runtime import Runtime
 from tests.support.datasets import T0, Traffic, at
 
 

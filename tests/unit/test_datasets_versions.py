@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
-from schemas.store import Store
-from services.datasets import draft
-from services.datasets.catalog import DatasetCatalog
-from services.datasets.continuous import SCHEDULER, CurationJob
-from services.datasets.items import pages, to_item
-from services.datasets.spec import Dataset, DatasetSpec
-from services.datasets.versions import content_hash, diff, freeze, versions
-from services.events.detail import event_detail
-from services.runtime import Runtime
+from telltale_server.schemas.store import Store
+from telltale_server.services.datasets import draft
+from telltale_server.services.datasets.catalog import DatasetCatalog
+from telltale_server.services.datasets.continuous import SCHEDULER, CurationJob
+from telltale_server.services.datasets.items import pages, to_item
+from telltale_server.services.datasets.spec import Dataset, DatasetSpec
+from telltale_server.services.datasets.versions import content_hash, diff, freeze, versions
+from telltale_server.services.events.detail import event_detail
+from telltale_server.services.runtime import Runtime
 from tests.support.datasets import T0, Traffic, at
 
 WINDOW = {"start": at(0), "end": at(600)}

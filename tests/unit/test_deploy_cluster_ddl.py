@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from schemas.cluster_ddl import ClusterDDL, NoClusterFormError, sharding_key
-from schemas.migrate import _LEDGER_DDL, MIGRATIONS_DIR, Migration, available, on_cluster
-from services.runtime import Runtime
+from telltale_server.schemas.cluster_ddl import ClusterDDL, NoClusterFormError, sharding_key
+from telltale_server.schemas.migrate import _LEDGER_DDL, MIGRATIONS_DIR, Migration, available, on_cluster
+from telltale_server.services.runtime import Runtime
 
 CLUSTER = "{cluster}"
 

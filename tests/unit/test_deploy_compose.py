@@ -10,8 +10,8 @@ import pytest
 import yaml
 from compose_spec import PyCompose
 
-from schemas.settings import Settings
-from services.cli.main import parser
+from telltale_server.schemas.settings import Settings
+from telltale_server.services.cli.main import parser
 from tests.support.server import ROOT
 
 COMPOSE = ROOT / "infra" / "docker-compose.yml"

@@ -9,9 +9,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from schemas import topics
-from schemas.settings import Settings
-from services.cli.main import parser
+from telltale_server.schemas import topics
+from telltale_server.schemas.settings import Settings
+from telltale_server.services.cli.main import parser
 from tests.support.server import ROOT
 
 K8S = ROOT / "infra" / "k8s"

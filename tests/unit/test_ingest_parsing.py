@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator
 import orjson
 import pytest
 
-from schemas import limits
-from schemas.events import InferenceEvent
-from services.ingest.batch import split
-from services.ingest.body import read_body
-from services.ingest.errors import IngestError
-from services.ingest.validate import validate
+from telltale_server.schemas import limits
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.services.ingest.batch import split
+from telltale_server.services.ingest.body import read_body
+from telltale_server.services.ingest.errors import IngestError
+from telltale_server.services.ingest.validate import validate
 from tests.support.events import inference
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.demo import corpus
-from streams.evaluators.injection.patterns import find
+from telltale_server.services.demo import corpus
+from telltale_server.streams.evaluators.injection.patterns import find
 
 
 @pytest.mark.parametrize(

@@ -11,18 +11,24 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from schemas import topics
-from schemas.envelope import EnvelopeError, evaluation_records, event_record, read_envelope, read_evaluations
-from schemas.evaluation import Evaluation
-from schemas.events import FeedbackEvent, InferenceEvent
-from schemas.rows import evaluation_row
-from streams import deadletter
-from streams.deadletter import DeadLetter, FieldError
-from streams.runners.backoff import Backoff
-from streams.runners.store.batch import Batch
-from streams.runners.store.decode import EvaluationsRecord, Filed, Poison, RawEvent, decode
-from streams.runners.store.insert import Inserter
-from streams.runners.store.validate import EVALUATIONS, INFERENCE, Rows, validate
+from telltale_server.schemas import topics
+from telltale_server.schemas.envelope import (
+    EnvelopeError,
+    evaluation_records,
+    event_record,
+    read_envelope,
+    read_evaluations,
+)
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.rows import evaluation_row
+from telltale_server.streams import deadletter
+from telltale_server.streams.deadletter import DeadLetter, FieldError
+from telltale_server.streams.runners.backoff import Backoff
+from telltale_server.streams.runners.store.batch import Batch
+from telltale_server.streams.runners.store.decode import EvaluationsRecord, Filed, Poison, RawEvent, decode
+from telltale_server.streams.runners.store.insert import Inserter
+from telltale_server.streams.runners.store.validate import EVALUATIONS, INFERENCE, Rows, validate
 from tests.support import events
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

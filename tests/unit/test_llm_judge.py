@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from schemas.settings import Settings
-from streams.evaluators import registry
-from streams.evaluators.llm_judge.client import ChatClient
-from streams.evaluators.llm_judge.config import JudgeConfig
-from streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
-from streams.evaluators.llm_judge.verdict import UnparseableVerdict, parse
-from streams.evaluators.policy import sampled
-from streams.evaluators.prices import Price
-from streams.pipeline import run_isolated
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.settings import Settings
+from telltale_server.streams.evaluators import registry
+from telltale_server.streams.evaluators.llm_judge.client import ChatClient
+from telltale_server.streams.evaluators.llm_judge.config import JudgeConfig
+from telltale_server.streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
+from telltale_server.streams.evaluators.llm_judge.verdict import UnparseableVerdict, parse
+from telltale_server.streams.evaluators.policy import sampled
+from telltale_server.streams.evaluators.prices import Price
+from telltale_server.streams.pipeline import run_isolated
 from tests.support.chat_server import HANG, ChatServer, Reply, asked_metrics, verdict
 from tests.support.events import inference
 from tests.support.server import free_port

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.events import InferenceEvent
-from streams.evaluators.embeddings import minilm, wordllama
-from streams.evaluators.groundedness.evaluator import GroundednessEvaluator
-from streams.evaluators.injection import model as injection_model
-from streams.evaluators.injection.evaluator import InjectionEvaluator
-from streams.evaluators.toxicity import direction
-from streams.evaluators.toxicity.evaluator import ToxicityEvaluator
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.embeddings import minilm, wordllama
+from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
+from telltale_server.streams.evaluators.injection import model as injection_model
+from telltale_server.streams.evaluators.injection.evaluator import InjectionEvaluator
+from telltale_server.streams.evaluators.toxicity import direction
+from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
 from tests.support.events import inference
 
 PASSAGE = (

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from streams.evaluators.pii import PII_TYPES, PiiSpan, detect, redact, redact_value
+from telltale_server.streams.evaluators.pii import PII_TYPES, PiiSpan, detect, redact, redact_value
 
 # Fake credentials are assembled from parts so secret scanners do not flag this file.
 OPENAI_KEY = "sk-" + "proj-" + "Ab3dE5gH7jK9mN1pQ3sT5vW7"

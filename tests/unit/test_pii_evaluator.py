@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas.events import InferenceEvent
-from streams.evaluators.pii.evaluator import PiiEvaluator
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.pii.evaluator import PiiEvaluator
 from tests.support.events import inference
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from schemas.events import InferenceEvent
-from streams.evaluators.policy import EvaluatorPolicy, sampled
-from streams.evaluators.prices import PriceTable
-from streams.evaluators.usage import UsageEvaluator
-from streams.pipeline import Pipeline, ProjectEvent
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.policy import EvaluatorPolicy, sampled
+from telltale_server.streams.evaluators.prices import PriceTable
+from telltale_server.streams.evaluators.usage import UsageEvaluator
+from telltale_server.streams.pipeline import Pipeline, ProjectEvent
 from tests.support.events import inference
 
 

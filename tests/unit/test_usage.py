@@ -6,12 +6,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from streams.evaluators.base import Evaluator
-from streams.evaluators.prices import PriceTable
-from streams.evaluators.usage import UsageEvaluator
-from streams.pipeline import Pipeline, ProjectEvent, run_isolated
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.prices import PriceTable
+from telltale_server.streams.evaluators.usage import UsageEvaluator
+from telltale_server.streams.pipeline import Pipeline, ProjectEvent, run_isolated
 from tests.support.events import inference
 
 

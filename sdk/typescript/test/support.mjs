@@ -71,7 +71,7 @@ export class TelltaleServer {
       TELLTALE_INIT_ADMIN_KEY: ADMIN_KEY,
       TELLTALE_RUNNER_IDLE_POLL_S: "0.2",
     };
-    const child = spawn(PYTHON, ["-m", "services.cli.main", "up"], { cwd: REPO_ROOT, env, stdio: ["ignore", log, log] });
+    const child = spawn(PYTHON, ["-m", "telltale_server.services.cli.main", "up"], { cwd: REPO_ROOT, env, stdio: ["ignore", log, log] });
     this.process = child;
     const killOnExit = () => child.kill("SIGKILL");
     process.once("exit", killOnExit);

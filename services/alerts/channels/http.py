@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from services.alerts.destinations import RefusedDestinationError, check_resolved
+from telltale_server.services.alerts.destinations import RefusedDestinationError, check_resolved
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 

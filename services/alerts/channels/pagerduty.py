@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import orjson
 
-from services.alerts.channels.config import PagerDutyChannel
-from services.alerts.channels.http import Result, post
+from telltale_server.services.alerts.channels.config import PagerDutyChannel
+from telltale_server.services.alerts.channels.http import Result, post
 
 _SEVERITY = {"critical": "critical", "error": "error", "warning": "warning", "info": "info"}
 

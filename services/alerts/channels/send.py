@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import httpx
 import orjson
 
-from services.alerts.channels import pagerduty, slack, webhook
-from services.alerts.channels.config import Channel, PagerDutyChannel, SlackChannel
-from services.alerts.channels.http import Result
+from telltale_server.services.alerts.channels import pagerduty, slack, webhook
+from telltale_server.services.alerts.channels.config import Channel, PagerDutyChannel, SlackChannel
+from telltale_server.services.alerts.channels.http import Result
 
 
 async def send(

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import orjson
 
-from services.alerts.channels.config import SlackChannel
-from services.alerts.channels.http import Result, post
+from telltale_server.services.alerts.channels.config import SlackChannel
+from telltale_server.services.alerts.channels.http import Result, post
 
 _ICON = {"firing": ":rotating_light:", "resolved": ":white_check_mark:"}
 

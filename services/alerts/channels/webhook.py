@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import httpx
 
-from services.alerts.channels.config import WebhookChannel
-from services.alerts.channels.http import Result, post
-from services.alerts.channels.signature import HEADER, IDEMPOTENCY_HEADER, sign
+from telltale_server.services.alerts.channels.config import WebhookChannel
+from telltale_server.services.alerts.channels.http import Result, post
+from telltale_server.services.alerts.channels.signature import HEADER, IDEMPOTENCY_HEADER, sign
 
 
 async def send(

@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from schemas.store import Store
-from services.alerts.channels.http import Result
-from services.alerts.channels.send import send
-from services.alerts.notifier.outbox import Outbox, OutboxItem
-from services.alerts.rules import Rule
-from streams import telemetry
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.channels.http import Result
+from telltale_server.services.alerts.channels.send import send
+from telltale_server.services.alerts.notifier.outbox import Outbox, OutboxItem
+from telltale_server.services.alerts.rules import Rule
+from telltale_server.streams import telemetry
 
 RuleLookup = Callable[[str, str], Rule | None]
 

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from services.alerts.rules import Rule
-from services.alerts.state import AlertState
+from telltale_server.services.alerts.rules import Rule
+from telltale_server.services.alerts.state import AlertState
 
 NOTIFICATION_NAMESPACE = uuid.UUID("5b0c6a64-3f1e-4f43-9a52-7c1d2b8e6f10")
 

@@ -13,10 +13,10 @@ from typing import Literal
 
 import orjson
 
-from schemas.store import Store
-from services.alerts.clock import next_version
-from services.alerts.notifier.model import LogEntry, Notification
-from services.alerts.notifier.payload import body
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.clock import next_version
+from telltale_server.services.alerts.notifier.model import LogEntry, Notification
+from telltale_server.services.alerts.notifier.payload import body
 
 Status = Literal["pending", "delivered", "failed", "skipped"]
 _COLUMNS = [

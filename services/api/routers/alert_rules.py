@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.alerts.destinations import RefusedDestinationError, check_url
-from services.alerts.probe import ProbeResult, probe
-from services.alerts.rules import Rule, RuleSpec, RuleStore
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.runtime import Runtime
+from telltale_server.services.alerts.destinations import RefusedDestinationError, check_url
+from telltale_server.services.alerts.probe import ProbeResult, probe
+from telltale_server.services.alerts.rules import Rule, RuleSpec, RuleStore
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1/alert-rules", tags=["alerts"])
 Reader = Annotated[ApiKey, Depends(require("read"))]

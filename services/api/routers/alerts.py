@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from services.alerts.acks import AckStore
-from services.alerts.notifier.outbox import Outbox
-from services.alerts.state import StateName, StateStore
-from services.alerts.views import AlertDetail, AlertView, alert_detail, list_alerts
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.runtime import Runtime
+from telltale_server.services.alerts.acks import AckStore
+from telltale_server.services.alerts.notifier.outbox import Outbox
+from telltale_server.services.alerts.state import StateName, StateStore
+from telltale_server.services.alerts.views import AlertDetail, AlertView, alert_detail, list_alerts
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 Reader = Annotated[ApiKey, Depends(require("read"))]

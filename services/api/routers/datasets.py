@@ -10,15 +10,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.datasets import draft, items
-from services.datasets.catalog import DatasetCatalog
-from services.datasets.export.formats import EXTENSIONS, MEDIA_TYPES, WRITERS, Format
-from services.datasets.export.records import FlowColumns
-from services.datasets.spec import Dataset, DatasetSpec
-from services.datasets.versions import Diff, Version, diff, freeze, versions
-from services.runtime import Runtime
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.datasets import draft, items
+from telltale_server.services.datasets.catalog import DatasetCatalog
+from telltale_server.services.datasets.export.formats import EXTENSIONS, MEDIA_TYPES, WRITERS, Format
+from telltale_server.services.datasets.export.records import FlowColumns
+from telltale_server.services.datasets.spec import Dataset, DatasetSpec
+from telltale_server.services.datasets.versions import Diff, Version, diff, freeze, versions
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
 Reader = Annotated[ApiKey, Depends(require("read"))]

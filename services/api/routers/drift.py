@@ -10,13 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.drift import views
-from services.runtime import Runtime
-from streams.drift.config import DEFAULT_MONITOR_ID, MonitorConfig
-from streams.drift.monitors import StoredMonitors
-from streams.drift.report import ASSET_ROUTE, asset_path
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.drift import views
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams.drift.config import DEFAULT_MONITOR_ID, MonitorConfig
+from telltale_server.streams.drift.monitors import StoredMonitors
+from telltale_server.streams.drift.report import ASSET_ROUTE, asset_path
 
 router = APIRouter(prefix="/v1/drift", tags=["drift"])
 Rt = Annotated[Runtime, Depends(runtime)]

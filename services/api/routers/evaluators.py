@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.runtime import Runtime
-from streams.evaluators.base import Evaluator
-from streams.evaluators.policy import EvaluatorPolicy
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.policy import EvaluatorPolicy
 
 router = APIRouter(prefix="/v1", tags=["evaluators"])
 Rt = Annotated[Runtime, Depends(runtime)]

@@ -9,12 +9,19 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from services.alerts.catalog import Filters
-from services.api.dependencies import label_filters, require, runtime
-from services.api.routers.timeseries import time_range
-from services.auth.keys import ApiKey
-from services.events.search import EventPage, EventQuery, Feedback, parse_cursor, parse_label, search_events
-from services.runtime import Runtime
+from telltale_server.services.alerts.catalog import Filters
+from telltale_server.services.api.dependencies import label_filters, require, runtime
+from telltale_server.services.api.routers.timeseries import time_range
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.events.search import (
+    EventPage,
+    EventQuery,
+    Feedback,
+    parse_cursor,
+    parse_label,
+    search_events,
+)
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["read"])
 Reader = Annotated[ApiKey, Depends(require("read"))]

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from schemas.migrate import pending
-from services.api.dependencies import runtime
-from services.runtime import Runtime
+from telltale_server.schemas.migrate import pending
+from telltale_server.services.api.dependencies import runtime
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(tags=["health"])
 

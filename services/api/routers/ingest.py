@@ -6,15 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
-from schemas import limits
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.ingest.body import read_body
-from services.ingest.errors import IngestError
-from services.ingest.log import Kind, LogUnavailableError
-from services.ingest.service import IngestResult
-from services.runtime import Runtime
-from streams import telemetry
+from telltale_server.schemas import limits
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.ingest.body import read_body
+from telltale_server.services.ingest.errors import IngestError
+from telltale_server.services.ingest.log import Kind, LogUnavailableError
+from telltale_server.services.ingest.service import IngestResult
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams import telemetry
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 

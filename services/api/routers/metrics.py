@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from services.alerts.catalog import CATALOG, Filters, Label, Window, compute
-from services.alerts.durations import parse
-from services.api.dependencies import label_filters, require, runtime
-from services.auth.keys import ApiKey
-from services.runtime import Runtime
+from telltale_server.services.alerts.catalog import CATALOG, Filters, Label, Window, compute
+from telltale_server.services.alerts.durations import parse
+from telltale_server.services.api.dependencies import label_filters, require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["metrics"])
 Reader = Annotated[ApiKey, Depends(require("read"))]

@@ -8,15 +8,15 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.ingest import genai, otlp
-from services.ingest.batch import RawItem
-from services.ingest.body import read_body
-from services.ingest.errors import IngestError
-from services.ingest.service import IngestOutcome
-from services.runtime import Runtime
-from streams import telemetry
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.ingest import genai, otlp
+from telltale_server.services.ingest.batch import RawItem
+from telltale_server.services.ingest.body import read_body
+from telltale_server.services.ingest.errors import IngestError
+from telltale_server.services.ingest.service import IngestOutcome
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams import telemetry
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 SOURCE = "http:/v1/traces"

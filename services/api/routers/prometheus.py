@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.api.dependencies import runtime
-from services.runtime import Runtime
-from streams import telemetry
+from telltale_server.services.api.dependencies import runtime
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams import telemetry
 
 router = APIRouter(tags=["health"])
 

@@ -9,12 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.events.deadletters import StoredDeadLetter, recent_dead_letters
-from services.events.detail import EventDetail, event_detail
-from services.metrics.summary import GroupBy, Summary, summarize
-from services.runtime import Runtime
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.events.deadletters import StoredDeadLetter, recent_dead_letters
+from telltale_server.services.events.detail import EventDetail, event_detail
+from telltale_server.services.metrics.summary import GroupBy, Summary, summarize
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["read"])
 Reader = Annotated[ApiKey, Depends(require("read"))]

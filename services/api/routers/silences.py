@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.alerts.silences import Silence, SilenceSpec, SilenceStore
-from services.api.dependencies import require, runtime
-from services.auth.keys import ApiKey
-from services.runtime import Runtime
+from telltale_server.services.alerts.silences import Silence, SilenceSpec, SilenceStore
+from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1/silences", tags=["alerts"])
 Reader = Annotated[ApiKey, Depends(require("read"))]

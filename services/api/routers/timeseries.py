@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
-from services.alerts.catalog import CATALOG, Filters, Label
-from services.api.dependencies import label_filters, require, runtime
-from services.auth.keys import ApiKey
-from services.metrics.labels import LabelValues, label_values
-from services.metrics.series import MAX_POINTS, STEPS, Series, metric_series, pick_step
-from services.runtime import Runtime
+from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
+from telltale_server.services.api.dependencies import label_filters, require, runtime
+from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.metrics.labels import LabelValues, label_values
+from telltale_server.services.metrics.series import MAX_POINTS, STEPS, Series, metric_series, pick_step
+from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["metrics"])
 Reader = Annotated[ApiKey, Depends(require("read"))]

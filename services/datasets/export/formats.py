@@ -11,7 +11,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from services.datasets.export.records import (
+from telltale_server.services.datasets.export.records import (
     JSON_COLUMNS,
     METADATA,
     FlowColumns,

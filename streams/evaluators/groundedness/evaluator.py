@@ -8,11 +8,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from streams.evaluators.base import Evaluator
-from streams.evaluators.groundedness.novelty import PassageFacts
-from streams.evaluators.groundedness.text import content_tokens, sentences, tokens
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.groundedness.novelty import PassageFacts
+from telltale_server.streams.evaluators.groundedness.text import content_tokens, sentences, tokens
 
 SUPPORT_THRESHOLD = 0.5
 """A claim is supported when at least half of it is found in one passage sentence (in words or meaning)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.evaluators.groundedness.text import STOP_WORDS, tokens
+from telltale_server.streams.evaluators.groundedness.text import STOP_WORDS, tokens
 
 _NUMBER = re.compile(r"\b\d[\d,.:/-]*\b")
 _NUMBER_WORDS_TEXT = """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty

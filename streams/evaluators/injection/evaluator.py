@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from streams.evaluators.base import Evaluator
-from streams.evaluators.embeddings.minilm import MiniLMEmbedder
-from streams.evaluators.injection import patterns
-from streams.evaluators.injection.model import InjectionModel
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
+from telltale_server.streams.evaluators.injection import patterns
+from telltale_server.streams.evaluators.injection.model import InjectionModel
 
 
 class InjectionEvaluator(Evaluator):

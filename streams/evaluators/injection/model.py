@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from streams.evaluators.injection.charngrams import CharNgramScorer
+from telltale_server.streams.evaluators.injection.charngrams import CharNgramScorer
 
 HERE = Path(__file__).parent
 NEIGHBOURS = 5

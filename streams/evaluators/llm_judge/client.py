@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from streams.evaluators.llm_judge.config import MAX_OUTPUT_TOKENS, JudgeConfig
+from telltale_server.streams.evaluators.llm_judge.config import MAX_OUTPUT_TOKENS, JudgeConfig
 
 BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 30.0

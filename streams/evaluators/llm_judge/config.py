@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schemas.settings import Settings
-from streams.evaluators.prices import Price, PriceTable
+from telltale_server.schemas.settings import Settings
+from telltale_server.streams.evaluators.prices import Price, PriceTable
 
 MAX_OUTPUT_TOKENS = 512
 """The judge's answer limit; also the output-token guess used to reserve spend before a call."""

@@ -6,15 +6,15 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from streams.evaluators.base import Evaluator
-from streams.evaluators.llm_judge.budget import Budget, OverBudget, Reservation
-from streams.evaluators.llm_judge.client import ChatClient, Completion
-from streams.evaluators.llm_judge.config import MAX_OUTPUT_TOKENS, JudgeConfig
-from streams.evaluators.llm_judge.prompts import messages_for, metrics_for
-from streams.evaluators.llm_judge.verdict import Verdict, parse
-from streams.evaluators.policy import sampled
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.llm_judge.budget import Budget, OverBudget, Reservation
+from telltale_server.streams.evaluators.llm_judge.client import ChatClient, Completion
+from telltale_server.streams.evaluators.llm_judge.config import MAX_OUTPUT_TOKENS, JudgeConfig
+from telltale_server.streams.evaluators.llm_judge.prompts import messages_for, metrics_for
+from telltale_server.streams.evaluators.llm_judge.verdict import Verdict, parse
+from telltale_server.streams.evaluators.policy import sampled
 
 SKIPPED = "skipped"
 """Metric and label of the marker an event in the sample gets when a limit kept it from being judged."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from schemas.events import InferenceEvent
+from telltale_server.schemas.events import InferenceEvent
 
 RUBRICS: dict[str, str] = {
     "groundedness": (

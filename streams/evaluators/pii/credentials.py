@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from streams.evaluators.pii.recognizers import Hit
+from telltale_server.streams.evaluators.pii.recognizers import Hit
 
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 # Each pattern opens on a literal, which the regex engine finds fast; Stripe's "[sr]k_" would not,

@@ -4,9 +4,16 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from streams.evaluators.pii.credentials import find_api_keys, find_secrets
-from streams.evaluators.pii.phone import find_phones
-from streams.evaluators.pii.recognizers import Hit, find_cards, find_emails, find_ibans, find_ips, find_ssns
+from telltale_server.streams.evaluators.pii.credentials import find_api_keys, find_secrets
+from telltale_server.streams.evaluators.pii.phone import find_phones
+from telltale_server.streams.evaluators.pii.recognizers import (
+    Hit,
+    find_cards,
+    find_emails,
+    find_ibans,
+    find_ips,
+    find_ssns,
+)
 
 Finder = Callable[[str], Iterator[Hit]]
 

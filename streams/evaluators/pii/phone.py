@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import phonenumbers
 from phonenumbers import CountryCodeSource, Leniency, NumberParseException, PhoneNumberMatcher
 
-from streams.evaluators.pii.recognizers import Hit
+from telltale_server.streams.evaluators.pii.recognizers import Hit
 
 DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IN")
 

@@ -5,7 +5,7 @@ import hmac
 import ipaddress
 from typing import Literal
 
-from streams.evaluators.pii.detector import PiiSpan, detect
+from telltale_server.streams.evaluators.pii.detector import PiiSpan, detect
 
 Style = Literal["type", "hash"]
 JsonLike = str | int | float | bool | None | list["JsonLike"] | tuple["JsonLike", ...] | dict[str, "JsonLike"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from streams.evaluators.embeddings.minilm import MiniLMEmbedder
-from streams.evaluators.toxicity.anchors import anchor_sentences
+from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
+from telltale_server.streams.evaluators.toxicity.anchors import anchor_sentences
 
 SHIPPED = Path(__file__).with_name("direction.npz")
 
@@ -36,7 +36,7 @@ class Direction:
 
 @functools.cache
 def shipped() -> Direction:
-    """The direction computed by `python -m streams.evaluators.toxicity.direction` (deterministic)."""
+    """The direction computed by `python -m telltale_server.streams.evaluators.toxicity.direction` (deterministic)."""
     data = np.load(SHIPPED)
     return Direction(data["vector"], float(data["threshold"]))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schemas.evaluation import Evaluation
-from schemas.events import InferenceEvent
-from streams.evaluators.base import Evaluator
-from streams.evaluators.embeddings.minilm import MiniLMEmbedder
-from streams.evaluators.toxicity.direction import Direction
+from telltale_server.schemas.evaluation import Evaluation
+from telltale_server.schemas.events import InferenceEvent
+from telltale_server.streams.evaluators.base import Evaluator
+from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
+from telltale_server.streams.evaluators.toxicity.direction import Direction
 
 MAX_WORDS = 48
 """Texts are judged on their first ~64 tokens: four times cheaper than 128 and as accurate on the dev set."""

@@ -7,9 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.deadletter import DeadLetter
-from streams.runners.store.decode import Decoded, Filed, Poison, Record
-from streams.runners.store.validate import Rows
+from telltale_server.streams.deadletter import DeadLetter
+from telltale_server.streams.runners.store.decode import Decoded, Filed, Poison, Record
+from telltale_server.streams.runners.store.validate import Rows
 
 
 @dataclass

@@ -7,7 +7,7 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
-from streams.runners.store.batch import Batch
+from telltale_server.streams.runners.store.batch import Batch
 
 log = logging.getLogger(__name__)
 

@@ -9,17 +9,17 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
-from schemas import kafka_clients, topics
-from schemas.envelope import OutRecord
-from streams import deadletter
-from streams.deadletter import DeadLetter
-from streams.runners.backoff import Backoff, sleep_or_stop
-from streams.runners.store.batch import Batch
-from streams.runners.store.commit import commit
-from streams.runners.store.decode import Record, decode
-from streams.runners.store.insert import Inserter
-from streams.runners.store.validate import validate
-from streams.sink import Sink
+from telltale_server.schemas import kafka_clients, topics
+from telltale_server.schemas.envelope import OutRecord
+from telltale_server.streams import deadletter
+from telltale_server.streams.deadletter import DeadLetter
+from telltale_server.streams.runners.backoff import Backoff, sleep_or_stop
+from telltale_server.streams.runners.store.batch import Batch
+from telltale_server.streams.runners.store.commit import commit
+from telltale_server.streams.runners.store.decode import Record, decode
+from telltale_server.streams.runners.store.insert import Inserter
+from telltale_server.streams.runners.store.validate import validate
+from telltale_server.streams.sink import Sink
 
 log = logging.getLogger(__name__)
 GROUP_ID = "telltale-store"

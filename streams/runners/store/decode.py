@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from schemas import topics
-from schemas.envelope import Envelope, EnvelopeError, header, read_envelope
-from streams import deadletter
-from streams.deadletter import DeadLetter
+from telltale_server.schemas import topics
+from telltale_server.schemas.envelope import Envelope, EnvelopeError, header, read_envelope
+from telltale_server.streams import deadletter
+from telltale_server.streams.deadletter import DeadLetter
 
 KIND_OF_TOPIC = {name: kind for kind, name in topics.RAW_TOPICS.items()}
 

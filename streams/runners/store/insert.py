@@ -6,11 +6,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from streams.deadletter import DeadLetter
-from streams.runners.backoff import Backoff, sleep_or_stop
-from streams.runners.store.batch import Batch
-from streams.runners.store.validate import EVALUATIONS, FEEDBACK, INFERENCE
-from streams.sink import Sink
+from telltale_server.streams.deadletter import DeadLetter
+from telltale_server.streams.runners.backoff import Backoff, sleep_or_stop
+from telltale_server.streams.runners.store.batch import Batch
+from telltale_server.streams.runners.store.validate import EVALUATIONS, FEEDBACK, INFERENCE
+from telltale_server.streams.sink import Sink
 
 log = logging.getLogger(__name__)
 PublishDeadLetters = Callable[[Sequence[DeadLetter]], Awaitable[None]]

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.envelope import EnvelopeError, read_evaluations
-from schemas.events import FeedbackEvent, InferenceEvent
-from schemas.rows import feedback_row, inference_row
-from streams.runners.store.decode import Decoded, EvaluationsRecord, Poison, RawEvent, Record, poison
+from telltale_server.schemas.envelope import EnvelopeError, read_evaluations
+from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.rows import feedback_row, inference_row
+from telltale_server.streams.runners.store.decode import Decoded, EvaluationsRecord, Poison, RawEvent, Record, poison
 
 INFERENCE, FEEDBACK, EVALUATIONS = "inference_events", "feedback_events", "evaluations"
 

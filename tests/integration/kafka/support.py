@@ -18,10 +18,10 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from schemas import topics
-from streams.runners.evaluate import APP_ID as EVALUATE_GROUP
-from streams.runners.store.consumer import GROUP_ID as STORE_GROUP
-from streams.runners.store.consumer import TOPICS as STORE_TOPICS
+from telltale_server.schemas import topics
+from telltale_server.streams.runners.evaluate import APP_ID as EVALUATE_GROUP
+from telltale_server.streams.runners.store.consumer import GROUP_ID as STORE_GROUP
+from telltale_server.streams.runners.store.consumer import TOPICS as STORE_TOPICS
 from tests.support import events
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer, free_port, query_store
 
@@ -87,7 +87,7 @@ class Worker:
     def start(self) -> Worker:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli.main", "worker", "--roles", self.roles],
+            [sys.executable, "-m", "telltale_server.services.cli.main", "worker", "--roles", self.roles],
             cwd=ROOT,
             env={**os.environ, "TELLTALE_DATA_DIR": str(self.data_dir), **self.env},
             stdout=log,

@@ -8,9 +8,9 @@ from pathlib import Path
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from schemas import topics
-from schemas.envelope import event_record
-from schemas.events import InferenceEvent
+from telltale_server.schemas import topics
+from telltale_server.schemas.envelope import event_record
+from telltale_server.schemas.events import InferenceEvent
 from tests.integration.kafka.support import Broker, cluster_server, counts, send, wait_drained
 from tests.support import events
 from tests.support.server import query_store

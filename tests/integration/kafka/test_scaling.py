@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from schemas import topics
+from telltale_server.schemas import topics
 from tests.integration.kafka.support import Broker, Worker, cluster_env, cluster_server, counts, send, wait_drained
 
 _ASSIGNED = re.compile(r"Setting newly assigned partitions (\{.*\}|set\(\)) for group telltale-evaluate")

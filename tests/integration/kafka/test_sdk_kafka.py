@@ -7,8 +7,8 @@ import uuid
 from pathlib import Path
 
 import telltale
-from schemas import topics
 from telltale.kafka import TOPICS
+from telltale_server.schemas import topics
 from tests.integration.kafka.support import Broker, cluster_server
 
 
