@@ -94,6 +94,12 @@ def test_every_command_shown_to_a_newcomer_works_as_written(
     expect(page.get_by_role("listitem").filter(has_text="Calls")).to_contain_text("3")
     screenshot(page, "first-run-overview")
 
+    newcomer.wait_processed()
+    page.goto(f"{newcomer.url}/#/events/{sent[-1]}")  # the README's call: 48 + 14 tokens of gpt-4o-mini
+    cost = page.get_by_role("row").filter(has_text="cost_usd")
+    expect(cost).to_contain_text(re.compile(r"\$0\.0000[1-9]\d"))  # about $0.000016, never "0"
+    screenshot(page, "first-run-event")
+
     assert "sent 1000 inference" in sh(send_demo)
 
 
