@@ -94,7 +94,9 @@ class AlertLoop:
         for state in self.states.values():
             if (state.project_id, state.rule_id) not in live and (retired := engine.retire(state, now)):
                 changes.append((state, retired))
-        self.state_store.save([(b, a) for b, a in changes if b is None or b.state != a.state])
+        self.state_store.save(
+            [(b, a) for b, a in changes if b is None or (b.state, b.cleared_since) != (a.state, a.cleared_since)]
+        )
         for _, after in changes:
             self.states[after.fingerprint] = after
         self.passes += 1

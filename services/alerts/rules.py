@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
@@ -50,6 +50,16 @@ class RuleSpec(BaseModel):
     threshold: float
     min_samples: int = Field(default=1, ge=0, description="Fewer observations in the window: no verdict.")
     for_: Duration = Field(default=0.0, alias="for", description="How long the condition holds (pending) to fire.")
+    keep_firing_for: Duration = Field(
+        default=0.0,
+        description="How long a firing alert stays firing once its value is clear (Prometheus' keep_firing_for): "
+        "a dip shorter than this does not resolve it.",
+    )
+    resolve_threshold: float | None = Field(
+        default=None,
+        description="A firing alert's value is clear only past this, on the good side of `threshold` (e.g. fire "
+        "above 0.05, clear at 0.03 or less); default: `threshold`. Only with >, >=, < or <=.",
+    )
     group_wait: Duration = Field(default=0.0, description="Wait before a group's first notification.")
     group_interval: Duration = Field(default=30.0, description="Wait between notifications of a changed group.")
     repeat_interval: Duration = Field(default=14400.0, description="Re-send a still-firing, unacknowledged alert.")
@@ -73,9 +83,27 @@ class RuleSpec(BaseModel):
             raise ValueError("window must be longer than 0s")
         return window
 
+    @model_validator(mode="after")
+    def _resolve_on_the_good_side(self) -> RuleSpec:
+        """A resolve threshold widens the band an alert stays firing in; it can never narrow it."""
+        if self.resolve_threshold is None:
+            return self
+        if self.comparator in ("==", "!="):
+            raise ValueError(f"resolve_threshold needs >, >=, < or <=, not {self.comparator}")
+        above = self.comparator in (">", ">=")
+        if (self.resolve_threshold > self.threshold) if above else (self.resolve_threshold < self.threshold):
+            side = "at or below" if above else "at or above"
+            raise ValueError(f"resolve_threshold must be {side} threshold {self.threshold} for {self.comparator}")
+        return self
+
     def breached(self, value: float) -> bool:
-        """Whether the value is on the wrong side of the threshold."""
+        """Whether the value is on the wrong side of the threshold: a pending or new alert starts here."""
         return COMPARE[self.comparator](value, self.threshold)
+
+    def clear(self, value: float) -> bool:
+        """Whether a firing alert's value is past the resolve threshold (the threshold without one)."""
+        limit = self.threshold if self.resolve_threshold is None else self.resolve_threshold
+        return not COMPARE[self.comparator](value, limit)
 
 
 class Rule(RuleSpec):

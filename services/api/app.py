@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from telltale_server.services.api.json_bodies import FormLabelledJson
 from telltale_server.services.api.routers import (
     alert_rules,
     alerts,
     console,
     datasets,
+    docs,
     drift,
     evaluators,
     events,
@@ -51,8 +53,12 @@ def create_app(rt: Runtime) -> FastAPI:
         version="0.1.0",
         summary="Production monitoring and feedback for LLM applications.",
         lifespan=lifespan,
+        docs_url=None,  # served by the docs router from installed files, not from a CDN
+        redoc_url=None,  # one documentation page: Redoc's bundle links images on its own CDN
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.runtime = rt
+    app.add_middleware(FormLabelledJson)
     routers = (
         health,
         prometheus,
@@ -68,6 +74,7 @@ def create_app(rt: Runtime) -> FastAPI:
         datasets,
         drift,
         events,
+        docs,
         console,
     )
     for router in (module.router for module in routers):

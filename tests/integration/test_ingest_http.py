@@ -132,6 +132,37 @@ def test_ndjson_with_a_non_utf8_line(server: TelltaleServer) -> None:
     assert base64.b64decode(letter["raw"]) == b'{"model": "caf\xe9"}'
 
 
+def test_json_that_curl_labels_as_a_form_is_read_as_json(server: TelltaleServer) -> None:
+    """`curl -d` without a Content-Type sends application/x-www-form-urlencoded; the body is JSON all the same."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    event = inference()
+    response = post(server, "/v1/inference", orjson.dumps([event]), **form)
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    assert stored(server, event["event_id"]).status_code == 200
+    thumbs = post(server, "/v1/feedback", orjson.dumps([feedback(event["event_id"])]), **form)
+    assert thumbs.status_code == 200 and thumbs.json()["accepted"] == 1
+    rule = {"name": "errors", "metric": "error.rate", "comparator": ">", "threshold": 0.5}
+    made = httpx.post(
+        f"{server.url}/v1/alert-rules",
+        content=orjson.dumps(rule),
+        headers={"Authorization": f"Bearer {ADMIN_KEY}", **form},
+    )
+    assert made.status_code == 201, made.text
+
+
+def test_a_real_form_is_400_and_kept_whole(server: TelltaleServer) -> None:
+    body = b"model=gpt-4o&input=hi"
+    response = post(server, "/v1/inference", body, **{"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400 and response.json()["detail"].startswith("malformed JSON")
+    assert body.decode() in [letter["raw"] for letter in dead_letters(server)]
+
+
+@pytest.mark.parametrize("media", ["text/xml", "multipart/form-data; boundary=x", "application/octet-stream"])
+def test_other_content_types_stay_415(server: TelltaleServer, media: str) -> None:
+    response = post(server, "/v1/inference", orjson.dumps([inference()]), **{"Content-Type": media})
+    assert response.status_code == 415 and "unsupported Content-Type" in response.json()["detail"]
+
+
 @pytest.mark.parametrize("body", [b"", b"[]"], ids=["empty-body", "empty-array"])
 def test_empty_batch_is_400(server: TelltaleServer, body: bytes) -> None:
     response = post(server, "/v1/inference", body)

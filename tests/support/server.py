@@ -40,6 +40,8 @@ class TelltaleServer:
     """The sub-command that serves: `up`, or `api` as a deployment runs it."""
     args: tuple[str, ...] = ()
     """More arguments for it, e.g. `--demo`."""
+    headless: bool = True
+    """Start with TELLTALE_INIT_* keys; False starts as a newcomer does, and the keys are in the banner (`log`)."""
 
     def create_key(self, name: str, project: str, scopes: str) -> str:
         """Create a key with the CLI while the server is stopped (the embedded store has one owner)."""
@@ -71,18 +73,26 @@ class TelltaleServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log(self) -> Path:
+        """What the process printed (stdout and stderr of every start, appended)."""
+        return self.data_dir.parent / f"{self.data_dir.name}-server.log"
+
     def start(self, timeout_s: float = 60.0) -> TelltaleServer:
-        env = {
-            **os.environ,
-            "TELLTALE_DATA_DIR": str(self.data_dir),
-            "TELLTALE_PORT": str(self.port),
+        init = {
             "TELLTALE_INIT_PROJECT": self.project,
             "TELLTALE_INIT_INGEST_KEY": INGEST_KEY,
             "TELLTALE_INIT_ADMIN_KEY": ADMIN_KEY,
+        }
+        env = {
+            **{name: value for name, value in os.environ.items() if not name.startswith("TELLTALE_INIT_")},
+            "TELLTALE_DATA_DIR": str(self.data_dir),
+            "TELLTALE_PORT": str(self.port),
+            **(init if self.headless else {}),
             "TELLTALE_RUNNER_IDLE_POLL_S": "0.2",
             **self.env,
         }
-        log = (self.data_dir.parent / f"{self.data_dir.name}-server.log").open("ab")
+        log = self.log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "telltale_server.services.cli.main", self.command, *self.args],
             cwd=ROOT,

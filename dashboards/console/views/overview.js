@@ -143,9 +143,18 @@ function noTraffic(filtered) {
   return emptyState(
     "No traffic yet",
     el("p", { text: "Send your app's LLM calls to Telltale and they appear here within seconds. With an ingest key:" }),
-    el("pre", { class: "snippet", text: `curl -H "Authorization: Bearer $INGEST_KEY" ${origin}/v1/inference -d '[{"event_id": "'$(uuidgen)'", "ts": "'$(date -u +%FT%TZ)'", "model": "gpt-4o-mini", "input": "hi", "output": "hello", "latency_ms": 420}]'` }),
+    el("pre", { class: "snippet", text: `curl -H "Authorization: Bearer $INGEST_KEY" ${origin}/v1/inference -d '[{"event_id": "${newEventId()}", "ts": "'$(date -u +%FT%TZ)'", "model": "gpt-4o-mini", "input": "hi", "output": "hello", "latency_ms": 420}]'` }),
     el("p", { text: "Or try it with realistic demo traffic (an hour of calls with failures to find):" }),
     el("pre", { class: "snippet", text: `telltale demo --url ${origin} --key $INGEST_KEY` }),
     el("p", {}, "The SDKs (Python, TypeScript) and OpenTelemetry export are described in the README; the API is at ", el("a", { href: "/docs", text: "/docs" }), "."),
   );
+}
+
+// A fresh random (version 4) UUID each time the example is shown, so it never repeats another example's event.
+function newEventId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
