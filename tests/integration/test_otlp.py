@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import Status, StatusCode
 
 from telltale_server.schemas import limits
-from telltale_server.services.ingest.genai import SPAN_IDS
+from telltale_server.services.ingest.otel.event import SPAN_IDS
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 
 RESOURCE = Resource.create({"service.name": "support-bot", "deployment.environment.name": "production"})

@@ -1,4 +1,5 @@
-"""POST /v1/traces: OTLP/HTTP traces from apps instrumented with the OpenTelemetry GenAI conventions."""
+"""POST /v1/traces: OTLP/HTTP traces from apps instrumented with OpenTelemetry (GenAI conventions, OpenInference,
+OpenLLMetry, the Vercel AI SDK)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,31 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from telltale_server.services.api.dependencies import require, runtime
 from telltale_server.services.auth.keys import ApiKey
-from telltale_server.services.ingest import genai, otlp
-from telltale_server.services.ingest.batch import RawItem
 from telltale_server.services.ingest.body import read_body
 from telltale_server.services.ingest.errors import IngestError
-from telltale_server.services.ingest.service import IngestOutcome
+from telltale_server.services.ingest.log import LogUnavailableError
+from telltale_server.services.ingest.otel import decode
+from telltale_server.services.ingest.otel.receiver import SOURCE
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams import telemetry
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
-SOURCE = "http:/v1/traces"
 
 
 @router.post(
     "/traces",
-    responses={200: {"description": "ExportTraceServiceResponse; partialSuccess counts rejected GenAI spans."}},
+    responses={
+        200: {
+            "description": "ExportTraceServiceResponse; partialSuccess counts the LLM spans rejected (dead letters). "
+            "Headers count the spans: Telltale-Accepted, -Duplicates, -Rejected, -Held (waiting for their trace's "
+            "retriever span), -Retrievals, -Ignored-Spans (trace context and unknown spans)."
+        }
+    },
 )
 async def ingest_traces(
     request: Request, key: Annotated[ApiKey, Depends(require("ingest"))], rt: Annotated[Runtime, Depends(runtime)]
 ) -> Response:
-    """GenAI spans become inference events (id derived from trace and span ids); other spans are counted, not kept."""
+    """LLM spans become inference events (id derived from trace and span ids) with their trace's retrieved passages."""
     headers = request.headers
     content_type = headers.get("content-type")
     body = b""
@@ -37,44 +43,31 @@ async def ingest_traces(
         body = await read_body(
             request.stream(), headers.get("content-length"), headers.get("content-encoding"), rt.settings.max_body_bytes
         )
-        spans = otlp.decode(body, content_type)
+        spans = decode.decode(body, content_type)
+        outcome = await rt.traces.receive(key.project_id, spans)
     except IngestError as error:
         telemetry.refused("inference", error.status)
         await rt.ingest.refuse(key.project_id, SOURCE, "inference", body, error)
         raise HTTPException(error.status, error.message) from None
-    llm_spans = [span for span in spans if genai.is_genai(span)]
-    items = [_item(index, span) for index, span in enumerate(llm_spans)]
-    result = await rt.ingest.ingest_items(key.project_id, "inference", items, SOURCE) if items else None
-    rejected = result.rejected if result else 0
+    except LogUnavailableError as error:
+        telemetry.refused("inference", 503)
+        raise HTTPException(503, str(error), {"Retry-After": str(error.retry_after_s)}) from None
     counts = {
-        "Telltale-Accepted": str(result.accepted if result else 0),
-        "Telltale-Duplicates": str(result.duplicates if result else 0),
-        "Telltale-Rejected": str(rejected),
-        "Telltale-Ignored-Spans": str(len(spans) - len(llm_spans)),
+        "Telltale-Accepted": str(outcome.accepted),
+        "Telltale-Duplicates": str(outcome.duplicates),
+        "Telltale-Rejected": str(outcome.rejected),
+        "Telltale-Held": str(outcome.counts["held"]),
+        "Telltale-Retrievals": str(outcome.counts["retrieval"]),
+        "Telltale-Ignored-Spans": str(outcome.counts["context"] + outcome.counts["unknown"]),
     }
-    message = _first_error(result) if rejected else ""
-    if (content_type or "").startswith(otlp.PROTOBUF):
+    message = outcome.errors[0] if outcome.errors else ""
+    if (content_type or "").startswith(decode.PROTOBUF):
         reply = ExportTraceServiceResponse()
-        if rejected:
-            reply.partial_success.rejected_spans = rejected
+        if outcome.rejected:
+            reply.partial_success.rejected_spans = outcome.rejected
             reply.partial_success.error_message = message
-        return Response(reply.SerializeToString(), media_type=otlp.PROTOBUF, headers=counts)
-    document = {"partialSuccess": {"rejectedSpans": rejected, "errorMessage": message}} if rejected else {}
-    return Response(orjson.dumps(document), media_type=otlp.JSON, headers=counts)
-
-
-def _item(index: int, span: otlp.Span) -> RawItem:
-    """A span as an ingest item: its event if it maps, else the mapping error; the raw span is kept either way."""
-    raw = orjson.dumps(span.raw)
-    try:
-        return RawItem(index, raw, genai.to_event(span))
-    except (TypeError, ValueError) as error:
-        return RawItem(index, raw, error=f"span does not map to an inference event: {error}")
-
-
-def _first_error(result: IngestOutcome) -> str:
-    for item in result.items:
-        if item["status"] == "rejected" and item["errors"]:
-            error = item["errors"][0]
-            return f"span {item['index']}: {error['field']}: {error['reason']}"
-    return ""
+        return Response(reply.SerializeToString(), media_type=decode.PROTOBUF, headers=counts)
+    document = (
+        {"partialSuccess": {"rejectedSpans": outcome.rejected, "errorMessage": message}} if outcome.rejected else {}
+    )
+    return Response(orjson.dumps(document), media_type=decode.JSON, headers=counts)
