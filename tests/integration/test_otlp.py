@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import base64
+import time
 import uuid
+from pathlib import Path
 
 import httpx
 import orjson
 from google.protobuf.json_format import MessageToDict
+from langchain_core.runnables import RunnableLambda
+from openai import OpenAI
+from openinference.instrumentation.langchain import LangChainInstrumentor
+from openinference.instrumentation.openai import OpenAIInstrumentor
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -18,6 +24,7 @@ from opentelemetry.trace import Status, StatusCode
 
 from telltale_server.schemas import limits
 from telltale_server.services.ingest.otel.event import SPAN_IDS
+from tests.support.otel import ANSWER, PASSAGE, Recorder, Refunds, body, chat_server, instrumented
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 
 RESOURCE = Resource.create({"service.name": "support-bot", "deployment.environment.name": "production"})
@@ -171,3 +178,76 @@ def test_bad_otlp_input(server: TelltaleServer) -> None:
     with httpx.Client(headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
         letters = client.get(f"{server.url}/v1/dead-letters").json()
     assert any(letter["source"] == "http:/v1/traces" and "b7ad6b7169203331" in letter["raw"] for letter in letters)
+
+
+def wait_for_event(server: TelltaleServer, span: ReadableSpan, evaluator: str | None = None) -> dict:
+    """The stored event of an LLM span (with that evaluator's result), waiting on progress, not on time."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        response = stored(server, span)
+        if response.status_code == 200:
+            detail = response.json()
+            if evaluator is None or any(e["evaluator"] == evaluator for e in detail["evaluations"]):
+                return detail
+        server.wait_processed(timeout_s=30)
+        time.sleep(0.1)
+    raise AssertionError(f"no event (with {evaluator}) for span {span.name}")
+
+
+def test_rag_app_instrumented_with_openinference(server: TelltaleServer) -> None:
+    """LangChain's retriever and the OpenAI client, instrumented by OpenInference, exported span by span by the
+    real OTLP exporter: the call gets the retrieved passage, and groundedness scores it."""
+    llm = chat_server()
+    recorder = Recorder()
+    exporter = OTLPSpanExporter(endpoint=f"{server.url}/v1/traces", headers={"Authorization": f"Bearer {INGEST_KEY}"})
+    recorder.provider.add_span_processor(SimpleSpanProcessor(exporter))
+    client = OpenAI(base_url=llm.url, api_key="sk-test")
+
+    def answer(question: str) -> str:
+        passages = Refunds().invoke(question)
+        messages = [{"role": "system", "content": passages[0].page_content}, {"role": "user", "content": question}]
+        return client.chat.completions.create(model="gpt-4o-mini", messages=messages).choices[0].message.content or ""
+
+    try:
+        with (
+            instrumented(OpenAIInstrumentor(), recorder),
+            instrumented(LangChainInstrumentor(), recorder),
+            recorder.tracer.start_as_current_span("POST /answer"),
+        ):
+            RunnableLambda(answer).invoke("How long do refunds take?")
+    finally:
+        llm.stop()
+    detail = wait_for_event(server, recorder.named("ChatCompletion"), evaluator="groundedness")
+    event = detail["event"]
+    assert event["contexts"] == [{"id": None, "text": PASSAGE, "source": "kb/refunds.md", "score": 0.91}]
+    assert (event["output"], event["attributes"]["telltale.retrieval"]) == (ANSWER, "joined")
+    grounded = [e for e in detail["evaluations"] if e["evaluator"] == "groundedness" and e["metric"] == "score"]
+    assert grounded and grounded[0]["label"] == "grounded"
+
+
+def test_a_held_call_survives_a_restart(tmp_path: Path) -> None:
+    recorder = Recorder()
+    with recorder.tracer.start_as_current_span("POST /answer"):
+        with recorder.tracer.start_as_current_span("retrieve") as retrieve:
+            retrieve.set_attributes(
+                {"openinference.span.kind": "RETRIEVER", "retrieval.documents.0.document.content": PASSAGE}
+            )
+        with recorder.tracer.start_as_current_span("chat") as chat:
+            chat.set_attributes({"openinference.span.kind": "LLM", "llm.model_name": "m", "input.value": "Refunds?"})
+    headers = {"Authorization": f"Bearer {INGEST_KEY}", "Content-Type": "application/x-protobuf"}
+    env = {"TELLTALE_OTEL_HOLD_S": "3600", "TELLTALE_EVALUATORS": '["usage"]'}
+    first = TelltaleServer(tmp_path / "data", env=env).start()
+    try:
+        held = httpx.post(f"{first.url}/v1/traces", content=body([recorder.named("chat")]), headers=headers)
+        assert (held.status_code, held.headers["Telltale-Held"]) == (200, "1")
+    finally:
+        first.stop()
+    second = TelltaleServer(tmp_path / "data", env=env).start()
+    try:
+        assert stored(second, recorder.named("chat")).status_code == 404
+        joined = httpx.post(f"{second.url}/v1/traces", content=body([recorder.named("retrieve")]), headers=headers)
+        assert joined.headers["Telltale-Retrievals"] == "1"
+        event = wait_for_event(second, recorder.named("chat"))["event"]
+        assert event["contexts"][0]["text"] == PASSAGE and event["input"] == "Refunds?"
+    finally:
+        second.stop()

@@ -105,7 +105,9 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
                 server.release.wait(30)
                 return
             assert isinstance(reply, Reply)
-            body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+            body = (
+                reply.body if isinstance(reply.body, str) else json.dumps({"model": request.get("model"), **reply.body})
+            )
             try:
                 self.send_response(reply.status)
                 for name, value in {"content-type": "application/json", **reply.headers}.items():

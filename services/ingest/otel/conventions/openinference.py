@@ -55,6 +55,7 @@ def call(span: Span) -> dict[str, Any]:
         },
         "user_id": a.get("user.id"),
         "session_id": a.get("session.id"),
+        "prompt_version": a.get("llm.prompt_template.version"),
         "tags": [str(tag) for tag in tags] if isinstance(tags, list) else None,
         "attributes": attributes,
     }
