@@ -10,7 +10,9 @@ from telltale_server.services.ingest.otel.decode import Span
 
 MARKERS = ("gen_ai.request.model", "gen_ai.response.model", "gen_ai.system", "gen_ai.provider.name")
 RETRIEVAL_OPS = frozenset({"retrieval", "retrieve"})
-CONTEXT_OPS = frozenset({"execute_tool", "invoke_agent", "create_agent", "invoke_workflow", "embeddings"})
+CONTEXT_OPS = frozenset(
+    {"execute_tool", "invoke_agent", "create_agent", "invoke_workflow", "agent_step", "embeddings", "execute_task"}
+)
 MESSAGE_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message"})
 
 

@@ -43,6 +43,7 @@ def call(span: Span) -> dict[str, Any]:
             or genai.usage(a)["input_tokens"],
             "output_tokens": text.first(a, "ai.usage.outputTokens", "ai.usage.completionTokens")
             or genai.usage(a)["output_tokens"],
+            "total_tokens": a.get("ai.usage.totalTokens"),
         },
         "route": a.get("ai.telemetry.functionId"),
         "user_id": a.get(METADATA + "userId"),
