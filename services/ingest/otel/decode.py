@@ -124,11 +124,11 @@ def _json_spans(document: dict[str, Any]) -> list[Span]:
     """Flatten resourceSpans → scopeSpans → spans of OTLP/JSON, whose ids are hex strings."""
     spans = []
     for resource_spans in _list(document.get("resourceSpans")):
-        resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
+        resource = _attributes(_dict(resource_spans.get("resource")).get("attributes"))
         for scope_spans in _list(resource_spans.get("scopeSpans")):
-            scope = str((scope_spans.get("scope") or {}).get("name") or "")
+            scope = str(_dict(scope_spans.get("scope")).get("name") or "")
             for span in _list(scope_spans.get("spans")):
-                status = span.get("status") or {}
+                status = _dict(span.get("status"))
                 spans.append(
                     Span(
                         trace_id=str(span.get("traceId") or "").lower(),
@@ -156,6 +156,10 @@ def _list(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _int(value: Any) -> int:
     """OTLP/JSON writes 64-bit integers as strings; anything unreadable is 0 (the span then has no time)."""
     try:
@@ -178,7 +182,7 @@ def _status_code(code: Any) -> int:
 
 
 def _attributes(items: Any) -> dict[str, Any]:
-    return {str(item.get("key")): _value(item.get("value") or {}) for item in _list(items)}
+    return {str(item.get("key")): _value(_dict(item.get("value"))) for item in _list(items)}
 
 
 def _value(value: dict[str, Any]) -> Any:
@@ -192,7 +196,7 @@ def _value(value: dict[str, Any]) -> Any:
     if "boolValue" in value:
         return bool(value["boolValue"])
     if "arrayValue" in value:
-        return [_value(v) for v in _list((value["arrayValue"] or {}).get("values"))]
+        return [_value(v) for v in _list(_dict(value["arrayValue"]).get("values"))]
     if "kvlistValue" in value:
-        return _attributes((value["kvlistValue"] or {}).get("values"))
+        return _attributes(_dict(value["kvlistValue"]).get("values"))
     return None

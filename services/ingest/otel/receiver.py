@@ -140,7 +140,7 @@ class TraceReceiver:
                     counts["retrieval"] += 1
                 else:
                     calls.append(_Call(SpanItem(index, None, to_event(span, convention), span=span), span))
-            except (TypeError, ValueError, AttributeError, KeyError) as error:
+            except Exception as error:  # a span no convention can read is a dead letter, never a 500
                 reason = f"{convention.name} {role} span does not map to an inference event: {error}"
                 unmapped.append(SpanItem(index, None, error=reason, span=span))
                 counts["unmapped"] += 1
