@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,10 +12,14 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from telltale_server.schemas import limits
+from telltale_server.schemas.nesting import too_deep
 from telltale_server.services.ingest.errors import IngestError
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
+SPAN_NESTING = 4 * limits.MAX_NESTING + 8
+"""Deepest JSON nesting of one span: each level of a nested attribute value costs OTLP four JSON levels."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,15 @@ class Span:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-def decode(body: bytes, content_type: str | None) -> list[Span]:
+@dataclass(frozen=True)
+class Unreadable:
+    """A span that is not OTLP (a bad timestamp, a value of the wrong type, nesting without end): refused alone."""
+
+    raw: dict[str, Any]
+    error: str
+
+
+def decode(body: bytes, content_type: str | None) -> list[Span | Unreadable]:
     """All spans of an export request; a body that is not OTLP at all is refused whole (400/415)."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media == PROTOBUF:
@@ -56,34 +69,48 @@ def decode(body: bytes, content_type: str | None) -> list[Span]:
     raise IngestError(415, f"unsupported Content-Type {media!r}: use {PROTOBUF} or {JSON}")
 
 
-def _spans(document: dict[str, Any], bytes_are_base64: bool) -> list[Span]:
+def _spans(document: dict[str, Any], bytes_are_base64: bool) -> list[Span | Unreadable]:
     """Flatten resourceSpans → scopeSpans → spans; protobuf's JSON mapping gives ids in base64, OTLP/JSON in hex."""
-    spans = []
+    spans: list[Span | Unreadable] = []
     for resource_spans in _list(document.get("resourceSpans")):
-        resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
+        resource = resource_spans.get("resource") or {}
         for scope_spans in _list(resource_spans.get("scopeSpans")):
             for span in _list(scope_spans.get("spans")):
-                status = span.get("status") or {}
-                spans.append(
-                    Span(
-                        trace_id=_hex(span.get("traceId"), bytes_are_base64),
-                        span_id=_hex(span.get("spanId"), bytes_are_base64),
-                        parent_span_id=_hex(span.get("parentSpanId"), bytes_are_base64),
-                        name=str(span.get("name", "")),
-                        start_ns=int(span.get("startTimeUnixNano") or 0),
-                        end_ns=int(span.get("endTimeUnixNano") or 0),
-                        status_code=_status_code(status.get("code")),
-                        status_message=str(status.get("message") or ""),
-                        attributes=_attributes(span.get("attributes")),
-                        resource=resource,
-                        events=[
-                            (str(e.get("name", "")), _attributes(e.get("attributes")))
-                            for e in _list(span.get("events"))
-                        ],
-                        raw=span,
-                    )
-                )
+                spans.append(_span(span, resource, bytes_are_base64))
     return spans
+
+
+def _span(span: dict[str, Any], resource: Any, bytes_are_base64: bool) -> Span | Unreadable:
+    """One span in plain values, or why it cannot be read; its neighbours are read either way."""
+    path = too_deep({"span": span, "resource": resource}, SPAN_NESTING)
+    if path is not None:
+        return Unreadable(span, f"span nests deeper than {SPAN_NESTING} JSON levels at {path}")
+    try:
+        status = span.get("status") or {}
+        return Span(
+            trace_id=_hex(span.get("traceId"), bytes_are_base64),
+            span_id=_hex(span.get("spanId"), bytes_are_base64),
+            parent_span_id=_hex(span.get("parentSpanId"), bytes_are_base64),
+            name=str(span.get("name", "")),
+            start_ns=_nanos(span.get("startTimeUnixNano")),
+            end_ns=_nanos(span.get("endTimeUnixNano")),
+            status_code=_status_code(status.get("code") if isinstance(status, dict) else None),
+            status_message=str(status.get("message") or "") if isinstance(status, dict) else "",
+            attributes=_attributes(span.get("attributes")),
+            resource=_attributes(resource.get("attributes") if isinstance(resource, dict) else None),
+            events=[(str(e.get("name", "")), _attributes(e.get("attributes"))) for e in _list(span.get("events"))],
+            raw=span,
+        )
+    except (AttributeError, TypeError, ValueError, binascii.Error) as error:
+        return Unreadable(span, f"span is not OTLP: {error}")
+
+
+def _nanos(value: Any) -> int:
+    """A fixed64 time in nanoseconds since the epoch (OTLP/JSON sends it as a decimal string)."""
+    nanos = int(value or 0)
+    if not 0 <= nanos < 2**64:
+        raise ValueError(f"time {nanos} is outside the fixed64 range of nanoseconds since 1970")
+    return nanos
 
 
 def _list(value: Any) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+from telltale_server.schemas.nesting import encode
 from telltale_server.services.api.dependencies import require, runtime
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.ingest import genai, otlp
@@ -42,7 +43,7 @@ async def ingest_traces(
         telemetry.refused("inference", error.status)
         await rt.ingest.refuse(key.project_id, SOURCE, "inference", body, error)
         raise HTTPException(error.status, error.message) from None
-    llm_spans = [span for span in spans if genai.is_genai(span)]
+    llm_spans = [span for span in spans if isinstance(span, otlp.Unreadable) or genai.is_genai(span)]
     items = [_item(index, span) for index, span in enumerate(llm_spans)]
     result = await rt.ingest.ingest_items(key.project_id, "inference", items, SOURCE) if items else None
     rejected = result.rejected if result else 0
@@ -63,9 +64,13 @@ async def ingest_traces(
     return Response(orjson.dumps(document), media_type=otlp.JSON, headers=counts)
 
 
-def _item(index: int, span: otlp.Span) -> RawItem:
-    """A span as an ingest item: its event if it maps, else the mapping error; the raw span is kept either way."""
-    raw = orjson.dumps(span.raw)
+def _item(index: int, span: otlp.Span | otlp.Unreadable) -> RawItem:
+    """A span as an ingest item: its event if it maps, else the mapping error; the raw span is kept either way.
+
+    A span that cannot be read at all is refused as one, since nothing says whether it was a GenAI span."""
+    raw = encode(span.raw)
+    if isinstance(span, otlp.Unreadable):
+        return RawItem(index, raw, error=span.error)
     try:
         return RawItem(index, raw, genai.to_event(span))
     except (TypeError, ValueError) as error:
