@@ -54,8 +54,13 @@ def _verdict(item: RawItem, model: type[M]) -> Verdict[M]:
 def _field_errors(error: ValidationError) -> list[FieldError]:
     """Pydantic's errors as `contexts.3.text: reason`, without its internal union-branch names."""
     seen: dict[str, FieldError] = {}
-    for detail in error.errors(include_url=False):
-        path = ".".join(str(part) for part in detail["loc"] if not _is_branch_name(part))
+    details = [
+        (".".join(str(part) for part in detail["loc"] if not _is_branch_name(part)), detail)
+        for detail in error.errors(include_url=False)
+    ]
+    for path, detail in details:
+        if detail["type"].endswith("_type") and any(other.startswith(f"{path}.") for other, _ in details):
+            continue  # a union branch that failed on the type alone, beside a branch that got further
         reason = detail["msg"].removeprefix("Value error, ")
         seen.setdefault(f"{path}|{reason}", FieldError(path, reason))
     return list(seen.values())
@@ -66,4 +71,18 @@ def _is_branch_name(part: Any) -> bool:
     return isinstance(part, str) and ("[" in part or part in _BRANCH_NAMES)
 
 
-_BRANCH_NAMES = frozenset({"str", "int", "float", "bool", "none", "constrained-str", "ChatMessage", "Context", "Usage"})
+_BRANCH_NAMES = frozenset(
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "none",
+        "constrained-str",
+        "constrained-int",
+        "constrained-float",
+        "ChatMessage",
+        "Context",
+        "Usage",
+    }
+)

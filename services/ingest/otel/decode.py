@@ -15,10 +15,21 @@ from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
+from telltale_server.schemas import limits
+from telltale_server.schemas.nesting import encode, too_deep
 from telltale_server.services.ingest.errors import IngestError
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
+SPAN_NESTING = 4 * limits.MAX_NESTING + 8
+"""Deepest JSON nesting of one span: each level of a nested attribute value costs OTLP four JSON levels."""
+VALUE_NESTING = limits.MAX_NESTING
+"""Deepest nesting of one protobuf attribute value (AnyValue in AnyValue), the same bound in protobuf's terms."""
+FIXED64 = 2**64
+
+
+class _Unreadable(ValueError):
+    """A span that is not OTLP: a time outside fixed64, nesting without end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +50,18 @@ class Span:
     scope: str = ""
     source: Any = None
     """The span as it came (a protobuf message or a JSON object), to keep when it cannot be mapped."""
+    error: str = ""
+    """Why the span cannot be read at all (then it is refused alone: nothing says whether it was a call)."""
 
     def original(self) -> bytes:
         """The span as JSON bytes (protobuf spans in OTLP/JSON form, ids in hex), for a dead letter."""
         if isinstance(self.source, dict):
-            return orjson.dumps(self.source)
+            return encode(self.source)
         document = MessageToDict(self.source) if self.source is not None else {}
         for key in ("traceId", "spanId", "parentSpanId"):
             if key in document:
                 document[key] = base64.b64decode(document[key]).hex()
-        return orjson.dumps(document)
+        return encode(document)
 
 
 def decode(body: bytes, content_type: str | None) -> list[Span]:
@@ -76,10 +89,19 @@ def _protobuf_spans(request: ExportTraceServiceRequest) -> list[Span]:
     """Walk resource → scope → span messages; ids are raw bytes in protobuf."""
     spans = []
     for resource_spans in request.resource_spans:
-        resource = {kv.key: _any(kv.value) for kv in resource_spans.resource.attributes}
+        try:
+            resource = {kv.key: _any(kv.value) for kv in resource_spans.resource.attributes}
+        except _Unreadable:
+            resource = {}
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope.name
             for span in scope_spans.spans:
+                try:
+                    attributes = {kv.key: _any(kv.value) for kv in span.attributes}
+                    events = [(e.name, {kv.key: _any(kv.value) for kv in e.attributes}) for e in span.events]
+                except _Unreadable as error:
+                    spans.append(_unreadable(span, str(error)))
+                    continue
                 spans.append(
                     Span(
                         trace_id=span.trace_id.hex(),
@@ -90,9 +112,9 @@ def _protobuf_spans(request: ExportTraceServiceRequest) -> list[Span]:
                         end_ns=span.end_time_unix_nano,
                         status_code=span.status.code,
                         status_message=span.status.message,
-                        attributes={kv.key: _any(kv.value) for kv in span.attributes},
+                        attributes=attributes,
                         resource=resource,
-                        events=[(e.name, {kv.key: _any(kv.value) for kv in e.attributes}) for e in span.events],
+                        events=events,
                         scope=scope,
                         source=span,
                     )
@@ -100,9 +122,11 @@ def _protobuf_spans(request: ExportTraceServiceRequest) -> list[Span]:
     return spans
 
 
-def _any(value: AnyValue) -> Any:
+def _any(value: AnyValue, depth: int = 0) -> Any:
     """An OTLP AnyValue message as a Python value."""
     kind = value.WhichOneof("value")
+    if depth > VALUE_NESTING and kind in ("array_value", "kvlist_value"):
+        raise _Unreadable(f"span nests deeper than {SPAN_NESTING} JSON levels ({VALUE_NESTING} nested values)")
     if kind == "string_value":
         return value.string_value
     if kind == "int_value":
@@ -112,9 +136,9 @@ def _any(value: AnyValue) -> Any:
     if kind == "bool_value":
         return value.bool_value
     if kind == "array_value":
-        return [_any(item) for item in value.array_value.values]
+        return [_any(item, depth + 1) for item in value.array_value.values]
     if kind == "kvlist_value":
-        return {kv.key: _any(kv.value) for kv in value.kvlist_value.values}
+        return {kv.key: _any(kv.value, depth + 1) for kv in value.kvlist_value.values}
     if kind == "bytes_value":
         return value.bytes_value.hex()
     return None
@@ -124,27 +148,40 @@ def _json_spans(document: dict[str, Any]) -> list[Span]:
     """Flatten resourceSpans → scopeSpans → spans of OTLP/JSON, whose ids are hex strings."""
     spans = []
     for resource_spans in _list(document.get("resourceSpans")):
-        resource = _attributes(_dict(resource_spans.get("resource")).get("attributes"))
+        try:
+            resource = _attributes(_dict(resource_spans.get("resource")).get("attributes"))
+        except _Unreadable:
+            resource = {}
         for scope_spans in _list(resource_spans.get("scopeSpans")):
             scope = str(_dict(scope_spans.get("scope")).get("name") or "")
             for span in _list(scope_spans.get("spans")):
+                path = too_deep({"span": span, "resource": resource_spans.get("resource")}, SPAN_NESTING)
+                if path is not None:
+                    spans.append(_unreadable(span, f"span nests deeper than {SPAN_NESTING} JSON levels at {path}"))
+                    continue
                 status = _dict(span.get("status"))
+                try:
+                    start_ns, end_ns = _nanos(span.get("startTimeUnixNano")), _nanos(span.get("endTimeUnixNano"))
+                    attributes = _attributes(span.get("attributes"))
+                    events = [
+                        (str(e.get("name", "")), _attributes(e.get("attributes"))) for e in _list(span.get("events"))
+                    ]
+                except _Unreadable as error:
+                    spans.append(_unreadable(span, str(error)))
+                    continue
                 spans.append(
                     Span(
                         trace_id=str(span.get("traceId") or "").lower(),
                         span_id=str(span.get("spanId") or "").lower(),
                         parent_span_id=str(span.get("parentSpanId") or "").lower(),
                         name=str(span.get("name", "")),
-                        start_ns=_int(span.get("startTimeUnixNano")),
-                        end_ns=_int(span.get("endTimeUnixNano")),
+                        start_ns=start_ns,
+                        end_ns=end_ns,
                         status_code=_status_code(status.get("code")),
                         status_message=str(status.get("message") or ""),
-                        attributes=_attributes(span.get("attributes")),
+                        attributes=attributes,
                         resource=resource,
-                        events=[
-                            (str(e.get("name", "")), _attributes(e.get("attributes")))
-                            for e in _list(span.get("events"))
-                        ],
+                        events=events,
                         scope=scope,
                         source=span,
                     )
@@ -154,6 +191,26 @@ def _json_spans(document: dict[str, Any]) -> list[Span]:
 
 def _list(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _unreadable(source: Any, error: str) -> Span:
+    """A span refused alone, kept with its ids where they can be read."""
+    if isinstance(source, dict):
+        ids = [str(source.get("traceId") or "").lower(), str(source.get("spanId") or "").lower()]
+    else:
+        ids = [source.trace_id.hex(), source.span_id.hex()]
+    return Span(*ids, "", "", 0, 0, 0, "", {}, {}, source=source, error=error)
+
+
+def _nanos(value: Any) -> int:
+    """A fixed64 time in nanoseconds since the epoch (OTLP/JSON sends it as a decimal string)."""
+    try:
+        nanos = int(value or 0)
+    except (TypeError, ValueError):
+        raise _Unreadable(f"span is not OTLP: time {value!r} is not a number of nanoseconds") from None
+    if not 0 <= nanos < FIXED64:
+        raise _Unreadable(f"span is not OTLP: time {nanos} is outside the fixed64 range of nanoseconds since 1970")
+    return nanos
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -168,13 +225,6 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _status_code(code: Any) -> int:
     """OTLP status: 0 unset, 1 ok, 2 error (JSON exporters may spell them STATUS_CODE_*)."""
     names = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
@@ -186,17 +236,20 @@ def _attributes(items: Any) -> dict[str, Any]:
 
 
 def _value(value: dict[str, Any]) -> Any:
-    """An OTLP/JSON AnyValue as a Python value."""
-    if "stringValue" in value:
-        return value["stringValue"]
-    if "intValue" in value:
-        return _int(value["intValue"])
-    if "doubleValue" in value:
-        return _float(value["doubleValue"])
-    if "boolValue" in value:
-        return bool(value["boolValue"])
-    if "arrayValue" in value:
-        return [_value(v) for v in _list(_dict(value["arrayValue"]).get("values"))]
-    if "kvlistValue" in value:
-        return _attributes(_dict(value["kvlistValue"]).get("values"))
+    """An OTLP/JSON AnyValue as a Python value; a value of the wrong type makes its span unreadable."""
+    try:
+        if "stringValue" in value:
+            return str(value["stringValue"])
+        if "intValue" in value:
+            return int(value["intValue"])
+        if "doubleValue" in value:
+            return float(value["doubleValue"])
+        if "boolValue" in value:
+            return bool(value["boolValue"])
+        if "arrayValue" in value:
+            return [_value(_dict(v)) for v in value["arrayValue"].get("values", [])]
+        if "kvlistValue" in value:
+            return _attributes(value["kvlistValue"].get("values"))
+    except (TypeError, ValueError, AttributeError) as error:
+        raise _Unreadable(f"span is not OTLP: {error}") from None
     return None

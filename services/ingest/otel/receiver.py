@@ -125,6 +125,10 @@ class TraceReceiver:
         retrievals: list[Retrieval] = []
         unmapped: list[SpanItem] = []
         for index, span in enumerate(spans):
+            if span.error:
+                unmapped.append(SpanItem(index, None, error=span.error, span=span))
+                counts["unmapped"] += 1
+                continue
             found = classify(span)
             if found is None:
                 counts["unknown"] += 1
