@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
@@ -63,12 +65,26 @@ def _check_schema_version(value: Any) -> Any:
 
 def _utc(value: datetime) -> datetime:
     """Read naive timestamps as UTC and refuse times the store cannot keep or clocks that run far ahead."""
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
     if value < EARLIEST_TS:
         raise ValueError(f"ts lies before {limits.EARLIEST_TS}, the earliest time stored")
-    if value > datetime.now(UTC) + timedelta(hours=limits.MAX_CLOCK_SKEW_HOURS):
+    if value > _horizon():
         raise ValueError(f"ts lies more than {limits.MAX_CLOCK_SKEW_HOURS} h in the future")
     return value
+
+
+_HORIZON: list[float | datetime] = [0.0, EARLIEST_TS]
+
+
+def _horizon() -> datetime:
+    """Now plus the allowed clock skew, read from the clock at most once a second (it is per event)."""
+    tick = time.monotonic()
+    if tick - _HORIZON[0] >= 1.0:
+        _HORIZON[:] = [tick, datetime.now(UTC) + timedelta(hours=limits.MAX_CLOCK_SKEW_HOURS, seconds=1)]
+    return _HORIZON[1]  # type: ignore[return-value]
 
 
 class ChatMessage(BaseModel):
@@ -93,7 +109,11 @@ class ChatMessage(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _shallow(cls, data: Any) -> Any:
-        """Free-form JSON nested without end would exhaust every serialiser downstream: refuse it here."""
+        """Free-form JSON nested without end would exhaust every serialiser downstream: refuse it here.
+
+        A message of plain values (the usual role and text) has nothing to walk."""
+        if isinstance(data, dict) and not any(isinstance(value, dict | list) for value in data.values()):
+            return data
         path = too_deep(data, limits.MAX_NESTING)
         if path is not None:
             raise ValueError(f"nested deeper than {limits.MAX_NESTING} levels at {path}")
@@ -115,17 +135,16 @@ class Context(_Contract):
     score: float | None = None
 
 
-def _passage(data: Any) -> Any:
+def _passage(text: str) -> Context:
     """A plain string is a passage's text."""
-    return {"text": data} if isinstance(data, str) else data
+    return Context(text=text)
 
 
 PassageIn = Annotated[
-    Context,
-    BeforeValidator(
-        _passage, json_schema_input_type=Context | Annotated[str, Field(max_length=limits.MAX_CONTEXT_CHARS)]
-    ),
+    Context | Annotated[str, StringConstraints(max_length=limits.MAX_CONTEXT_CHARS), AfterValidator(_passage)],
+    Field(union_mode="left_to_right"),
 ]
+"""A passage object, or a string read as one: the object is checked in compiled code, only a string costs a call."""
 
 
 class Usage(_Contract):

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
 from telltale_server.services.ingest.batch import RawItem, split
 from telltale_server.services.ingest.errors import IngestError
-from telltale_server.services.ingest.log import EventLog, Kind
-from telltale_server.services.ingest.validate import Verdict, validate
+from telltale_server.services.ingest.log import Event, EventLog, Kind
+from telltale_server.services.ingest.validate import Verdict, validate, whole_batch
 from telltale_server.streams import telemetry
 from telltale_server.streams.deadletter import DeadLetter
 
@@ -21,6 +21,11 @@ CONTRACTS: dict[Kind, type[InferenceEvent] | type[FeedbackEvent]] = {
     "inference": InferenceEvent,
     "feedback": FeedbackEvent,
 }
+BATCHES: dict[Kind, TypeAdapter[list[Event]]] = {
+    kind: TypeAdapter(list[model])  # type: ignore[valid-type]
+    for kind, model in CONTRACTS.items()
+}
+ACCEPTED, DUPLICATE = "accepted", "duplicate"
 
 
 class ItemError(BaseModel):
@@ -68,14 +73,31 @@ class IngestService:
         self.max_batch_items = max_batch_items
 
     async def ingest(self, project_id: str, kind: Kind, body: bytes, content_type: str | None) -> IngestOutcome:
-        """Ingest one batch; raises IngestError when the body as a whole is refused (after keeping it)."""
+        """Ingest one batch; raises IngestError when the body as a whole is refused (after keeping it).
+
+        A JSON array of valid events is validated in one compiled call on its bytes and answered without a
+        per-item object; a batch with any bad item goes item by item, so each gets its reasons and dead letter."""
         source = f"http:/v1/{kind}"
+        events = whole_batch(body, content_type, BATCHES[kind], self.max_batch_items)
+        if events is not None:
+            return await self.accept(project_id, kind, events)
         try:
             items = split(body, content_type, self.max_batch_items)
         except IngestError as error:
             await self.refuse(project_id, source, kind, body, error)
             raise
         return await self.ingest_items(project_id, kind, items, source)
+
+    async def accept(self, project_id: str, kind: Kind, events: list[Event]) -> IngestOutcome:
+        """Append a batch whose every event is valid; the answer says which were new."""
+        written = await self.log.append(project_id, kind, events)
+        items = [
+            {"index": index, "event_id": str(event.event_id), "status": ACCEPTED if new else DUPLICATE, "errors": []}
+            for index, (event, new) in enumerate(zip(events, written, strict=True))
+        ]
+        accepted = sum(written)
+        telemetry.ingested(kind, accepted, len(events) - accepted, 0)
+        return IngestOutcome(accepted, len(events) - accepted, 0, items)
 
     async def refuse(self, project_id: str, source: str, kind: Kind, body: bytes, error: IngestError) -> None:
         """Keep a refused body as a dead letter when it was readable."""
