@@ -6,6 +6,7 @@ Protobuf is read message by message (no detour through dicts: MessageToDict was 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ import orjson
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 from telltale_server.schemas import limits
 from telltale_server.schemas.nesting import encode, too_deep
@@ -90,15 +91,15 @@ def _protobuf_spans(request: ExportTraceServiceRequest) -> list[Span]:
     spans = []
     for resource_spans in request.resource_spans:
         try:
-            resource = {kv.key: _any(kv.value) for kv in resource_spans.resource.attributes}
+            resource = _key_values(resource_spans.resource.attributes)
         except _Unreadable:
             resource = {}
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope.name
             for span in scope_spans.spans:
                 try:
-                    attributes = {kv.key: _any(kv.value) for kv in span.attributes}
-                    events = [(e.name, {kv.key: _any(kv.value) for kv in e.attributes}) for e in span.events]
+                    attributes = _key_values(span.attributes)
+                    events = [(e.name, _key_values(e.attributes)) for e in span.events]
                 except _Unreadable as error:
                     spans.append(_unreadable(span, str(error)))
                     continue
@@ -122,6 +123,15 @@ def _protobuf_spans(request: ExportTraceServiceRequest) -> list[Span]:
     return spans
 
 
+def _key_values(items: Iterable[KeyValue]) -> dict[str, Any]:
+    """Attributes as a dict; strings, the most common values by far, are read without a call."""
+    found = {}
+    for item in items:
+        value = item.value
+        found[item.key] = value.string_value if value.WhichOneof("value") == "string_value" else _any(value)
+    return found
+
+
 def _any(value: AnyValue, depth: int = 0) -> Any:
     """An OTLP AnyValue message as a Python value."""
     kind = value.WhichOneof("value")
@@ -138,7 +148,7 @@ def _any(value: AnyValue, depth: int = 0) -> Any:
     if kind == "array_value":
         return [_any(item, depth + 1) for item in value.array_value.values]
     if kind == "kvlist_value":
-        return {kv.key: _any(kv.value, depth + 1) for kv in value.kvlist_value.values}
+        return {item.key: _any(item.value, depth + 1) for item in value.kvlist_value.values}
     if kind == "bytes_value":
         return value.bytes_value.hex()
     return None

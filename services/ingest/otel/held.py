@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,14 +30,32 @@ class HeldSpans:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.exclusive = store.embedded
+        """The embedded store has one owner process, so this process's view of held traces is the whole truth."""
+        self._traces: set[tuple[str, str]] | None = None
 
     def hold(self, calls: Sequence[HeldCall]) -> None:
         """Keep calls until released; holding one again (an exporter's retry) keeps one copy."""
         self._insert_calls(calls, released=0)
+        self._known().update((c.project_id, c.trace_id) for c in calls)
 
     def release(self, calls: Sequence[HeldCall]) -> None:
         """Forget calls whose events were emitted."""
         self._insert_calls(calls, released=1)
+        self._known().difference_update((c.project_id, c.trace_id) for c in calls)
+
+    def holding(self, project_id: str, trace_ids: Iterable[str]) -> list[str]:
+        """Which of these traces have calls held by this process (read from the store once, then kept in memory),
+        so an export of traces that never waited asks the store nothing. Another process's held calls are
+        released by its own exports or by the end of its hold."""
+        known = self._known()
+        return [trace_id for trace_id in trace_ids if (project_id, trace_id) in known]
+
+    def _known(self) -> set[tuple[str, str]]:
+        if self._traces is None:
+            rows = self.store.rows("SELECT DISTINCT project_id, trace_id FROM otel_held_calls FINAL")
+            self._traces = {(row["project_id"], row["trace_id"]) for row in rows}
+        return self._traces
 
     def held(self, project_id: str, trace_ids: Sequence[str]) -> list[HeldCall]:
         """The calls of these traces still held."""

@@ -90,7 +90,10 @@ class TraceReceiver:
             items = ready + invalid + unmapped
             if items:
                 outcome.add(await self.ingest.ingest_items(project_id, "inference", items, SOURCE))
-            complete = roots | {r.trace_id for r in retrievals}
+            with_retrievals = {r.trace_id for r in retrievals}
+            complete = set(await asyncio.to_thread(self.held.holding, project_id, roots | with_retrievals))
+            if not self.held.exclusive:
+                complete |= with_retrievals  # another process may hold calls of these traces
             await self._release(project_id, sorted(complete), by_trace, roots, outcome)
             open_traces = {r.trace_id for r in retrievals} - roots
             await asyncio.to_thread(
@@ -155,7 +158,7 @@ class TraceReceiver:
     ) -> dict[str, list[Retrieval]]:
         """This export's retrievals with those kept from earlier exports, for every trace with a call."""
         by_trace = _by_trace(retrievals)
-        traces = sorted({c.span.trace_id for c in calls if c.span.parent_span_id})
+        traces = sorted({c.span.trace_id for c in calls if c.span.parent_span_id} - set(by_trace))
         if traces:
             for retrieval in await asyncio.to_thread(self.held.retrievals, project_id, traces):
                 if all(r.span_id != retrieval.span_id for r in by_trace[retrieval.trace_id]):
@@ -185,6 +188,8 @@ class TraceReceiver:
         outcome: TraceOutcome,
     ) -> None:
         """Emit held calls of traces that this export completed (a retrieval or the trace's root arrived)."""
+        if not traces:
+            return
         held = await asyncio.to_thread(self.held.held, project_id, traces)
         missing = sorted({c.trace_id for c in held if c.trace_id not in by_trace})
         for retrieval in await asyncio.to_thread(self.held.retrievals, project_id, missing) if missing else []:

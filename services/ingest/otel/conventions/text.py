@@ -22,14 +22,14 @@ def json_value(value: Any) -> Any:
 def indexed(attributes: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
     """Flattened lists, `prefix.0.a.b = v`, as [{"a.b": v}, ...] in index order."""
     found: dict[int, dict[str, Any]] = {}
-    start = len(prefix) + 1
-    for key, value in attributes.items():
-        if not key.startswith(prefix) or key[len(prefix) : start] != ".":
-            continue
-        index, _, rest = key[start:].partition(".")
-        if index.isdigit() and rest:
-            found.setdefault(int(index), {})[rest] = value
-    return [fields for _, fields in sorted(found.items())]
+    head = prefix + "."
+    start = len(head)
+    for key in attributes:
+        if key.startswith(head):
+            index, _, rest = key[start:].partition(".")
+            if index.isdigit() and rest:
+                found.setdefault(int(index), {})[rest] = attributes[key]
+    return [found[index] for index in sorted(found)]
 
 
 def text(value: Any) -> str:
