@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from telltale_server.schemas import limits
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.refusals import read_request
 from telltale_server.services.auth.keys import ApiKey
-from telltale_server.services.ingest.body import read_body
 from telltale_server.services.ingest.errors import IngestError
 from telltale_server.services.ingest.log import Kind, LogUnavailableError
 from telltale_server.services.ingest.service import IngestResult
@@ -60,12 +60,9 @@ async def ingest_feedback(
 
 
 async def _ingest(request: Request, key: ApiKey, rt: Runtime, kind: Kind) -> Response:
-    headers = request.headers
+    body = await read_request(request, rt, key.project_id, kind, f"http:/v1/{kind}")
     try:
-        body = await read_body(
-            request.stream(), headers.get("content-length"), headers.get("content-encoding"), rt.settings.max_body_bytes
-        )
-        result = await rt.ingest.ingest(key.project_id, kind, body, headers.get("content-type"))
+        result = await rt.ingest.ingest(key.project_id, kind, body, request.headers.get("content-type"))
     except IngestError as error:
         telemetry.refused(kind, error.status)
         raise HTTPException(error.status, error.message) from None

@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from telltale_server.schemas.nesting import encode
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.refusals import read_request, refused
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.ingest import genai, otlp
 from telltale_server.services.ingest.batch import RawItem
-from telltale_server.services.ingest.body import read_body
 from telltale_server.services.ingest.errors import IngestError
 from telltale_server.services.ingest.service import IngestOutcome
 from telltale_server.services.runtime import Runtime
-from telltale_server.streams import telemetry
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 SOURCE = "http:/v1/traces"
@@ -31,18 +30,12 @@ async def ingest_traces(
     request: Request, key: Annotated[ApiKey, Depends(require("ingest"))], rt: Annotated[Runtime, Depends(runtime)]
 ) -> Response:
     """GenAI spans become inference events (id derived from trace and span ids); other spans are counted, not kept."""
-    headers = request.headers
-    content_type = headers.get("content-type")
-    body = b""
+    content_type = request.headers.get("content-type")
+    body = await read_request(request, rt, key.project_id, "inference", SOURCE)
     try:
-        body = await read_body(
-            request.stream(), headers.get("content-length"), headers.get("content-encoding"), rt.settings.max_body_bytes
-        )
         spans = otlp.decode(body, content_type)
     except IngestError as error:
-        telemetry.refused("inference", error.status)
-        await rt.ingest.refuse(key.project_id, SOURCE, "inference", body, error)
-        raise HTTPException(error.status, error.message) from None
+        raise await refused(rt, key.project_id, "inference", SOURCE, body, error) from None
     llm_spans = [span for span in spans if isinstance(span, otlp.Unreadable) or genai.is_genai(span)]
     items = [_item(index, span) for index, span in enumerate(llm_spans)]
     result = await rt.ingest.ingest_items(key.project_id, "inference", items, SOURCE) if items else None
