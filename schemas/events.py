@@ -17,11 +17,10 @@ from pydantic import (
     model_validator,
 )
 
-from telltale_server.schemas import limits
+from telltale_server.schemas import limits, times
 from telltale_server.schemas.nesting import too_deep
 
 SCHEMA_VERSION = 1
-EARLIEST_TS = datetime.fromisoformat(limits.EARLIEST_TS)
 
 ShortStr = Annotated[str, StringConstraints(max_length=limits.MAX_LABEL_CHARS)]
 Text = Annotated[str, StringConstraints(max_length=limits.MAX_TEXT_CHARS)]
@@ -63,8 +62,8 @@ def _check_schema_version(value: Any) -> Any:
 
 def _utc(value: datetime) -> datetime:
     """Read naive timestamps as UTC and refuse times the store cannot keep or clocks that run far ahead."""
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if value < EARLIEST_TS:
+    value = times.utc(value)
+    if value < times.EARLIEST:
         raise ValueError(f"ts lies before {limits.EARLIEST_TS}, the earliest time stored")
     if value > datetime.now(UTC) + timedelta(hours=limits.MAX_CLOCK_SKEW_HOURS):
         raise ValueError(f"ts lies more than {limits.MAX_CLOCK_SKEW_HOURS} h in the future")

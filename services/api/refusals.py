@@ -6,7 +6,7 @@ from fastapi import HTTPException, Request
 
 from telltale_server.services.ingest.body import read_body
 from telltale_server.services.ingest.errors import IngestError
-from telltale_server.services.ingest.log import Kind
+from telltale_server.services.ingest.log import Kind, LogUnavailableError
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams import telemetry
 
@@ -29,3 +29,9 @@ async def refused(
     telemetry.refused(kind, error.status)
     await rt.ingest.refuse(project_id, source, kind, body, error)
     return HTTPException(error.status, error.message)
+
+
+def unavailable(kind: Kind, error: LogUnavailableError) -> HTTPException:
+    """The 503 for a log that did not acknowledge: nothing was accepted, so the client retries after a while."""
+    telemetry.refused(kind, 503)
+    return HTTPException(503, str(error), {"Retry-After": str(error.retry_after_s)})

@@ -10,11 +10,13 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from telltale_server.schemas.nesting import encode
 from telltale_server.services.api.dependencies import require, runtime
-from telltale_server.services.api.refusals import read_request, refused
+from telltale_server.services.api.errors import responses
+from telltale_server.services.api.refusals import read_request, refused, unavailable
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.ingest import genai, otlp
 from telltale_server.services.ingest.batch import RawItem
 from telltale_server.services.ingest.errors import IngestError
+from telltale_server.services.ingest.log import LogUnavailableError
 from telltale_server.services.ingest.service import IngestOutcome
 from telltale_server.services.runtime import Runtime
 
@@ -24,7 +26,24 @@ SOURCE = "http:/v1/traces"
 
 @router.post(
     "/traces",
-    responses={200: {"description": "ExportTraceServiceResponse; partialSuccess counts rejected GenAI spans."}},
+    response_class=Response,
+    responses={
+        **responses(400, 401, 403, 413, 415, 503),
+        200: {
+            "description": "ExportTraceServiceResponse (in the request's encoding); partialSuccess counts rejected "
+            "GenAI spans.",
+            "content": {otlp.PROTOBUF: {}, otlp.JSON: {"schema": {"type": "object"}}},
+        },
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                otlp.JSON: {"schema": {"type": "object", "description": "An OTLP/JSON ExportTraceServiceRequest."}},
+                otlp.PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
 )
 async def ingest_traces(
     request: Request, key: Annotated[ApiKey, Depends(require("ingest"))], rt: Annotated[Runtime, Depends(runtime)]
@@ -38,7 +57,10 @@ async def ingest_traces(
         raise await refused(rt, key.project_id, "inference", SOURCE, body, error) from None
     llm_spans = [span for span in spans if isinstance(span, otlp.Unreadable) or genai.is_genai(span)]
     items = [_item(index, span) for index, span in enumerate(llm_spans)]
-    result = await rt.ingest.ingest_items(key.project_id, "inference", items, SOURCE) if items else None
+    try:
+        result = await rt.ingest.ingest_items(key.project_id, "inference", items, SOURCE) if items else None
+    except LogUnavailableError as error:
+        raise unavailable("inference", error) from None
     rejected = result.rejected if result else 0
     counts = {
         "Telltale-Accepted": str(result.accepted if result else 0),
