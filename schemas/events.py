@@ -19,11 +19,10 @@ from pydantic import (
     model_validator,
 )
 
-from telltale_server.schemas import limits
+from telltale_server.schemas import limits, times
 from telltale_server.schemas.nesting import too_deep
 
 SCHEMA_VERSION = 1
-EARLIEST_TS = datetime.fromisoformat(limits.EARLIEST_TS)
 
 ShortStr = Annotated[str, StringConstraints(max_length=limits.MAX_LABEL_CHARS)]
 Text = Annotated[str, StringConstraints(max_length=limits.MAX_TEXT_CHARS)]
@@ -65,18 +64,15 @@ def _check_schema_version(value: Any) -> Any:
 
 def _utc(value: datetime) -> datetime:
     """Read naive timestamps as UTC and refuse times the store cannot keep or clocks that run far ahead."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    elif value.utcoffset():
-        value = value.astimezone(UTC)
-    if value < EARLIEST_TS:
+    value = times.utc(value)
+    if value < times.EARLIEST:
         raise ValueError(f"ts lies before {limits.EARLIEST_TS}, the earliest time stored")
     if value > _horizon():
         raise ValueError(f"ts lies more than {limits.MAX_CLOCK_SKEW_HOURS} h in the future")
     return value
 
 
-_HORIZON: list[float | datetime] = [0.0, EARLIEST_TS]
+_HORIZON: list[float | datetime] = [0.0, times.EARLIEST]
 
 
 def _horizon() -> datetime:

@@ -104,9 +104,10 @@ class IngestService:
         return IngestOutcome(accepted, len(events) - accepted, 0, items)
 
     async def refuse(self, project_id: str, source: str, kind: Kind, body: bytes, error: IngestError) -> None:
-        """Keep a refused body as a dead letter when it was readable."""
+        """Keep a refused body as a dead letter when it was readable (as sent, when it did not decode)."""
         if error.keep_body:
-            await self.log.dead_letters([DeadLetter(project_id, source, kind, error.message, body)])
+            raw = error.body if error.body is not None else body
+            await self.log.dead_letters([DeadLetter(project_id, source, kind, error.message, raw)])
 
     async def ingest_items(self, project_id: str, kind: Kind, items: list[RawItem], source: str) -> IngestOutcome:
         """Validate items already split from a request (JSON, NDJSON or OTLP spans), append, dead-letter.

@@ -49,8 +49,14 @@ def test_gzip_is_inflated_and_bombs_are_capped() -> None:
     bomb = gzip.compress(b"0" * 1_000_000)
     assert len(bomb) < 10_000
     assert refused(body_of, bomb, None, "gzip").status == 413
-    assert refused(body_of, b"not gzip", None, "gzip").status == 400
     assert refused(body_of, b"x", None, "br").status == 415
+
+
+@pytest.mark.parametrize("sent", [b"not gzip", gzip.compress(b"[1, 2, 3]" * 50)[:-20]], ids=["bad", "truncated"])
+def test_a_body_that_does_not_decompress_is_kept_as_sent(sent: bytes) -> None:
+    error = refused(body_of, sent, None, "gzip")
+    assert (error.status, error.keep_body, error.body) == (400, True, sent)
+    assert "gzip" in error.message
 
 
 def test_json_array_and_single_object() -> None:

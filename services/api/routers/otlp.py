@@ -6,29 +6,42 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.errors import responses
+from telltale_server.services.api.refusals import read_request, refused, unavailable
 from telltale_server.services.auth.keys import ApiKey
-from telltale_server.services.ingest.body import read_body
 from telltale_server.services.ingest.errors import IngestError
 from telltale_server.services.ingest.log import LogUnavailableError
 from telltale_server.services.ingest.otel import decode
 from telltale_server.services.ingest.otel.receiver import SOURCE
 from telltale_server.services.runtime import Runtime
-from telltale_server.streams import telemetry
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
 
 @router.post(
     "/traces",
+    response_class=Response,
     responses={
+        **responses(400, 401, 403, 413, 415, 503),
         200: {
-            "description": "ExportTraceServiceResponse; partialSuccess counts the LLM spans rejected (dead letters). "
-            "Headers count the spans: Telltale-Accepted, -Duplicates, -Rejected, -Held (waiting for their trace's "
-            "retriever span), -Retrievals, -Ignored-Spans (trace context and unknown spans)."
+            "description": "ExportTraceServiceResponse (in the request's encoding); partialSuccess counts the LLM "
+            "spans rejected (kept as dead letters). Headers count the spans: Telltale-Accepted, -Duplicates, "
+            "-Rejected, -Held (waiting for their trace's retriever span), -Retrievals, -Ignored-Spans (trace "
+            "context and spans of no known convention).",
+            "content": {decode.PROTOBUF: {}, decode.JSON: {"schema": {"type": "object"}}},
+        },
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                decode.JSON: {"schema": {"type": "object", "description": "An OTLP/JSON ExportTraceServiceRequest."}},
+                decode.PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
+            },
         }
     },
 )
@@ -36,22 +49,16 @@ async def ingest_traces(
     request: Request, key: Annotated[ApiKey, Depends(require("ingest"))], rt: Annotated[Runtime, Depends(runtime)]
 ) -> Response:
     """LLM spans become inference events (id derived from trace and span ids) with their trace's retrieved passages."""
-    headers = request.headers
-    content_type = headers.get("content-type")
-    body = b""
+    content_type = request.headers.get("content-type")
+    body = await read_request(request, rt, key.project_id, "inference", SOURCE)
     try:
-        body = await read_body(
-            request.stream(), headers.get("content-length"), headers.get("content-encoding"), rt.settings.max_body_bytes
-        )
         spans = decode.decode(body, content_type)
-        outcome = await rt.traces.receive(key.project_id, spans)
     except IngestError as error:
-        telemetry.refused("inference", error.status)
-        await rt.ingest.refuse(key.project_id, SOURCE, "inference", body, error)
-        raise HTTPException(error.status, error.message) from None
+        raise await refused(rt, key.project_id, "inference", SOURCE, body, error) from None
+    try:
+        outcome = await rt.traces.receive(key.project_id, spans)
     except LogUnavailableError as error:
-        telemetry.refused("inference", 503)
-        raise HTTPException(503, str(error), {"Retry-After": str(error.retry_after_s)}) from None
+        raise unavailable("inference", error) from None
     counts = {
         "Telltale-Accepted": str(outcome.accepted),
         "Telltale-Duplicates": str(outcome.duplicates),
