@@ -178,6 +178,14 @@ def test_bad_otlp_input(server: TelltaleServer) -> None:
     with httpx.Client(headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
         letters = client.get(f"{server.url}/v1/dead-letters").json()
     assert any(letter["source"] == "http:/v1/traces" and "b7ad6b7169203331" in letter["raw"] for letter in letters)
+    unreadable = {**bad_tokens["resourceSpans"][0]["scopeSpans"][0]["spans"][0], "startTimeUnixNano": "-1"}
+    document = {"resourceSpans": [{"scopeSpans": [{"spans": [unreadable]}]}]}
+    refused = httpx.post(
+        f"{server.url}/v1/traces", content=orjson.dumps(document), headers={**auth, "Content-Type": "application/json"}
+    )
+    assert refused.status_code == 200 and refused.headers["Telltale-Rejected"] == "1"
+    metrics = httpx.get(f"{server.url}/metrics").text
+    assert 'telltale_otlp_spans_total{outcome="unmapped"} 1.0' in metrics
 
 
 def wait_for_event(server: TelltaleServer, span: ReadableSpan, evaluator: str | None = None) -> dict:
