@@ -51,6 +51,11 @@ class HeldSpans:
         known = self._known()
         return [trace_id for trace_id in trace_ids if (project_id, trace_id) in known]
 
+    def idle(self) -> bool:
+        """True when nothing can be held: this process owns the store and holds no call (the expiry job then
+        asks the store nothing)."""
+        return self.exclusive and not self._known()
+
     def _known(self) -> set[tuple[str, str]]:
         if self._traces is None:
             rows = self.store.rows("SELECT DISTINCT project_id, trace_id FROM otel_held_calls FINAL")

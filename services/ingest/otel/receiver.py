@@ -56,6 +56,8 @@ class TraceOutcome:
 
 @dataclass
 class _Call:
+    """An LLM span and its ingest item (whose event gets the passages when they are found)."""
+
     item: SpanItem
     span: Span
 
@@ -106,6 +108,8 @@ class TraceReceiver:
         """Emit the calls held longer than the hold: with passages kept since, else saying the retrieval never came."""
         cutoff = (now or datetime.now(UTC)) - timedelta(seconds=self.hold_s)
         async with self._lock:
+            if await asyncio.to_thread(self.held.idle):
+                return 0
             expired = await asyncio.to_thread(self.held.expired, cutoff)
             projects: dict[str, list[HeldCall]] = defaultdict(list)
             for call in expired:
