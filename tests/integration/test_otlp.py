@@ -10,10 +10,6 @@ from pathlib import Path
 import httpx
 import orjson
 from google.protobuf.json_format import MessageToDict
-from langchain_core.runnables import RunnableLambda
-from openai import OpenAI
-from openinference.instrumentation.langchain import LangChainInstrumentor
-from openinference.instrumentation.openai import OpenAIInstrumentor
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -23,8 +19,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import Status, StatusCode
 
 from telltale_server.schemas import limits
-from telltale_server.services.ingest.otel.event import SPAN_IDS
-from tests.support.otel import ANSWER, PASSAGE, Recorder, Refunds, body, chat_server, instrumented
+from telltale_server.services.ingest.otel import decode
+from telltale_server.services.ingest.otel.event import SPAN_IDS, event_id
+from tests.support.instrumented_apps import record
+from tests.support.otel import ANSWER, PASSAGE, Recorder, body, chat_server
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 
 RESOURCE = Resource.create({"service.name": "support-bot", "deployment.environment.name": "production"})
@@ -188,44 +186,40 @@ def test_bad_otlp_input(server: TelltaleServer) -> None:
     assert 'telltale_otlp_spans_total{outcome="unmapped"} 1.0' in metrics
 
 
-def wait_for_event(server: TelltaleServer, span: ReadableSpan, evaluator: str | None = None) -> dict:
+def wait_for_event(server: TelltaleServer, span_or_id: ReadableSpan | str, evaluator: str | None = None) -> dict:
     """The stored event of an LLM span (with that evaluator's result), waiting on progress, not on time."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        response = stored(server, span)
+        if isinstance(span_or_id, str):
+            with server.client(ADMIN_KEY) as client:
+                response = client.get(f"/v1/inference/{span_or_id}")
+        else:
+            response = stored(server, span_or_id)
         if response.status_code == 200:
             detail = response.json()
             if evaluator is None or any(e["evaluator"] == evaluator for e in detail["evaluations"]):
                 return detail
         server.wait_processed(timeout_s=30)
         time.sleep(0.1)
-    raise AssertionError(f"no event (with {evaluator}) for span {span.name}")
+    raise AssertionError(f"no event (with {evaluator}) for {span_or_id}")
 
 
-def test_rag_app_instrumented_with_openinference(server: TelltaleServer) -> None:
+def test_rag_app_instrumented_with_openinference(server: TelltaleServer, tmp_path: Path) -> None:
     """LangChain's retriever and the OpenAI client, instrumented by OpenInference, exported span by span by the
     real OTLP exporter: the call gets the retrieved passage, and groundedness scores it."""
     llm = chat_server()
-    recorder = Recorder()
-    exporter = OTLPSpanExporter(endpoint=f"{server.url}/v1/traces", headers={"Authorization": f"Bearer {INGEST_KEY}"})
-    recorder.provider.add_span_processor(SimpleSpanProcessor(exporter))
-    client = OpenAI(base_url=llm.url, api_key="sk-test")
-
-    def answer(question: str) -> str:
-        passages = Refunds().invoke(question)
-        messages = [{"role": "system", "content": passages[0].page_content}, {"role": "user", "content": question}]
-        return client.chat.completions.create(model="gpt-4o-mini", messages=messages).choices[0].message.content or ""
-
     try:
-        with (
-            instrumented(OpenAIInstrumentor(), recorder),
-            instrumented(LangChainInstrumentor(), recorder),
-            recorder.tracer.start_as_current_span("POST /answer"),
-        ):
-            RunnableLambda(answer).invoke("How long do refunds take?")
+        exported = record(
+            "openinference_rag",
+            llm.url,
+            tmp_path / "spans",
+            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=f"{server.url}/v1/traces",
+            OTEL_EXPORTER_OTLP_TRACES_HEADERS=f"Authorization=Bearer%20{INGEST_KEY}",
+        )
     finally:
         llm.stop()
-    detail = wait_for_event(server, recorder.named("ChatCompletion"), evaluator="groundedness")
+    chat = next(span for span in decode.decode(exported, decode.PROTOBUF) if span.name == "ChatCompletion")
+    detail = wait_for_event(server, event_id(chat.trace_id, chat.span_id), evaluator="groundedness")
     event = detail["event"]
     assert event["contexts"] == [{"id": None, "text": PASSAGE, "source": "kb/refunds.md", "score": 0.91}]
     assert (event["output"], event["attributes"]["telltale.retrieval"]) == (ANSWER, "joined")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.documents import Document
@@ -69,15 +67,19 @@ def chat_server() -> ChatServer:
     return server.start()
 
 
+TOOL_CALL = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "refund_status", "arguments": '{"id": 7}'}}
+    ],
+}
+"""The answer to "Where is refund 7?": a tool call and no text."""
+
+
 def _answer(request: dict[str, Any]) -> Reply:
-    return completion("hi") if "prompt" in request else verdict(ANSWER, {"prompt_tokens": 52, "completion_tokens": 12})
-
-
-@contextmanager
-def instrumented(instrumentor: Any, recorder: Recorder) -> Iterator[None]:
-    """An instrumentation library active on the recorder's provider for the duration of the block."""
-    instrumentor.instrument(tracer_provider=recorder.provider)
-    try:
-        yield
-    finally:
-        instrumentor.uninstrument()
+    if "prompt" in request:
+        return completion("hi")
+    if request["messages"][-1]["content"] == "Where is refund 7?":
+        return Reply(200, {"id": "c", "object": "chat.completion", "choices": [{"index": 0, "message": TOOL_CALL}]})
+    return verdict(ANSWER, {"prompt_tokens": 52, "completion_tokens": 12})

@@ -1,26 +1,24 @@
 """Each convention of the table, on spans from the real instrumentation library where one installs offline
 (OpenInference's OpenAI and LangChain instrumentors, OpenLLMetry's OpenAI instrumentor) driving the real openai
-client against a local OpenAI-compatible server; otherwise on spans built from the convention's published docs."""
+client against a local OpenAI-compatible server, in an app process of their own; otherwise on spans built from
+the convention's published docs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
-from langchain_core.runnables import RunnableLambda
-from openai import OpenAI
-from openinference.instrumentation import using_attributes
-from openinference.instrumentation.langchain import LangChainInstrumentor
-from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInferenceOpenAI
-from opentelemetry.instrumentation.openai import OpenAIInstrumentor as OpenLLMetryOpenAI
 from opentelemetry.semconv_ai import SpanAttributes as LLMAttributes
 
+from telltale_server.services.ingest.otel import decode
 from telltale_server.services.ingest.otel.conventions import classify
 from telltale_server.services.ingest.otel.decode import Span
 from telltale_server.services.ingest.otel.event import to_event
-from tests.support.chat_server import ChatServer, Reply
-from tests.support.otel import ANSWER, PASSAGE, Recorder, Refunds, chat_server, decoded, instrumented
+from tests.support.chat_server import ChatServer
+from tests.support.instrumented_apps import record
+from tests.support.otel import ANSWER, PASSAGE, Recorder, chat_server, decoded
 
 
 @pytest.fixture(scope="module")
@@ -41,37 +39,8 @@ def mapped(spans: list[Span], name: str) -> tuple[str, str, dict]:
     return convention.name, role, {"passages": convention.documents(span)}
 
 
-def test_openinference_rag_chain_from_langchain_and_openai(llm: ChatServer) -> None:
-    recorder = Recorder()
-    client = OpenAI(base_url=llm.url, api_key="sk-test")
-
-    def answer(question: str) -> str:
-        passages = Refunds().invoke(question)
-        reply = client.chat.completions.create(
-            model="gpt-4o-mini",
-            temperature=0.2,
-            messages=[
-                {"role": "system", "content": f"Answer from: {passages[0].page_content}"},
-                {"role": "user", "content": question},
-            ],
-        )
-        return reply.choices[0].message.content or ""
-
-    attributes = using_attributes(
-        session_id="s-42",
-        user_id="u-7",
-        metadata={"tenant": "acme"},
-        tags=["rag", "beta"],
-        prompt_template_version="answer-v4",
-    )
-    with (
-        instrumented(OpenInferenceOpenAI(), recorder),
-        instrumented(LangChainInstrumentor(), recorder),
-        attributes,
-        recorder.tracer.start_as_current_span("POST /answer"),
-    ):
-        RunnableLambda(answer).invoke("How long do refunds take?")
-    spans = decoded(recorder.spans())
+def test_openinference_rag_chain_from_langchain_and_openai(llm: ChatServer, tmp_path: Path) -> None:
+    spans = decode.decode(record("openinference_rag", llm.url, tmp_path / "spans"), decode.PROTOBUF)
     name, role, event = mapped(spans, "ChatCompletion")
     assert (name, role) == ("openinference", "llm")
     assert event["model"] == "gpt-4o-mini" and event["provider"] == "openai"
@@ -97,22 +66,9 @@ def test_openinference_rag_chain_from_langchain_and_openai(llm: ChatServer) -> N
     assert classify(next(s for s in spans if s.name == "POST /answer")) is None
 
 
-def test_openinference_completion_form_and_tool_calls(llm: ChatServer) -> None:
-    recorder = Recorder()
-    client = OpenAI(base_url=llm.url, api_key="sk-test")
-    tool_call = {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "refund_status", "arguments": '{"id": 7}'}}
-        ],
-    }
-    body = {"id": "c", "object": "chat.completion", "choices": [{"index": 0, "message": tool_call}], "usage": {}}
-    with instrumented(OpenInferenceOpenAI(), recorder):
-        client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say hi")
-        llm.script.append(Reply(200, body))
-        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Where is refund 7?"}])
-    spans = decoded(recorder.spans())
+def test_openinference_completion_form_and_tool_calls(llm: ChatServer, tmp_path: Path) -> None:
+    app = "openinference_completion_and_tools"
+    spans = decode.decode(record(app, llm.url, tmp_path / "spans"), decode.PROTOBUF)
     _, _, completion = mapped(spans, "Completion")
     assert completion["input"] == [{"role": "user", "content": "Say hi"}] and completion["output"] == "hi"
     _, _, tools = mapped(spans, "ChatCompletion")
@@ -122,12 +78,9 @@ def test_openinference_completion_form_and_tool_calls(llm: ChatServer) -> None:
     ]
 
 
-def test_openllmetry_openai_instrumentor_writes_current_gen_ai(llm: ChatServer) -> None:
-    recorder = Recorder()
-    client = OpenAI(base_url=llm.url, api_key="sk-test")
-    with instrumented(OpenLLMetryOpenAI(), recorder):
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Refunds?"}])
-    name, role, event = mapped(decoded(recorder.spans()), "openai.chat")
+def test_openllmetry_openai_instrumentor_writes_current_gen_ai(llm: ChatServer, tmp_path: Path) -> None:
+    spans = decode.decode(record("openllmetry_chat", llm.url, tmp_path / "spans"), decode.PROTOBUF)
+    name, role, event = mapped(spans, "openai.chat")
     assert (name, role) == ("gen_ai", "llm")
     assert (event["model"], event["provider"], event["output"]) == ("gpt-4o-mini", "openai", ANSWER)
     assert event["input"] == [{"role": "user", "content": "Refunds?"}]
