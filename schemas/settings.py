@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     port: int = 8600
     max_body_bytes: int = limits.MAX_BODY_BYTES
     max_batch_items: int = limits.MAX_BATCH_ITEMS
+    otel_hold_s: float = Field(
+        default=15.0,
+        ge=0,
+        description="How long an OpenTelemetry LLM span waits for its trace's retriever span before it is stored "
+        "without contexts.",
+    )
     prices_file: Path | None = Field(default=None, description="Extra model prices (JSON), over the shipped table.")
     evaluators: list[str] | None = Field(
         default=None, description='Evaluators to run, e.g. ["usage","safety.pii"]; default: every local one.'

@@ -14,6 +14,9 @@ from telltale_server.services.auth.keys import KeyRing
 from telltale_server.services.datasets.continuous import CurationJob
 from telltale_server.services.ingest.kafka_log import KafkaEventLog
 from telltale_server.services.ingest.log import StoreEventLog
+from telltale_server.services.ingest.otel.expiry import HeldCallsJob
+from telltale_server.services.ingest.otel.held import HeldSpans
+from telltale_server.services.ingest.otel.receiver import TraceReceiver
 from telltale_server.services.ingest.service import IngestService
 from telltale_server.streams.drift.job import DriftJob
 from telltale_server.streams.evaluators import registry
@@ -44,6 +47,7 @@ class Runtime:
     store: Store
     keys: KeyRing
     ingest: IngestService
+    traces: TraceReceiver
     runner: LocalRunner | None
     policies: StoredPolicies
     evaluators: list[Evaluator]
@@ -70,18 +74,21 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
             idle_poll_s=settings.runner_idle_poll_s,
         )
     log = StoreEventLog(store, sink, on_inference=runner.offer if runner else None)
-    jobs: list[Job] = []
+    ingest = IngestService(log, settings.max_batch_items)
+    traces = TraceReceiver(ingest, HeldSpans(store), settings.otel_hold_s)
+    jobs: list[Job] = [HeldCallsJob(traces)]
     if runner is not None:
         alerts = AlertLoop(store, settings)
         runner.listeners.append(alerts.wake)
-        jobs = [runner, alerts, CurationJob(store)]
+        jobs += [runner, alerts, CurationJob(store)]
         if settings.drift_enabled:
             jobs.append(DriftJob(store, interval_s=settings.drift_interval_s))
     return Runtime(
         settings=settings,
         store=store,
         keys=KeyRing(store),
-        ingest=IngestService(log, settings.max_batch_items),
+        ingest=ingest,
+        traces=traces,
         runner=runner,
         policies=policies,
         evaluators=evaluators,
@@ -96,15 +103,18 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
     migrate(store, settings.clickhouse_cluster)
     policies = StoredPolicies(store)
     log = KafkaEventLog(settings.kafka_bootstrap, store)
+    ingest = IngestService(log, settings.max_batch_items)
+    traces = TraceReceiver(ingest, HeldSpans(store), settings.otel_hold_s)
     return Runtime(
         settings=settings,
         store=store,
         keys=KeyRing(store),
-        ingest=IngestService(log, settings.max_batch_items),
+        ingest=ingest,
+        traces=traces,
         runner=None,
         policies=policies,
         evaluators=registry.build(settings, tuple(settings.evaluators or registry.DEFAULT)),
-        jobs=[log, *cluster_roles(settings, roles, store)],
+        jobs=[log, HeldCallsJob(traces), *cluster_roles(settings, roles, store)],
     )
 
 

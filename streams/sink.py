@@ -30,7 +30,7 @@ class Sink:
         if letters:
             with telemetry.store_batch("dead_letters"):
                 self.store.client().insert(
-                    "dead_letters", [letter.row() for letter in letters], column_names=deadletter.COLUMNS
+                    deadletter.TABLE, [letter.row() for letter in letters], column_names=deadletter.COLUMNS
                 )
 
     def _insert_json(self, table: str, rows: Sequence[dict[str, Any]]) -> None:

@@ -20,6 +20,11 @@ INGEST_REFUSED = Counter(
     "Whole ingest requests refused, by reason (malformed, too_large, unsupported_media, log_unavailable).",
     ["kind", "reason"],
 )
+OTLP_SPANS = Counter(
+    "telltale_otlp_spans",
+    "Spans received over OTLP, by what became of them (call, held, retrieval, context, unknown, unmapped).",
+    ["outcome"],
+)
 EVALUATED = Counter("telltale_evaluated_events", "Inference events run through the evaluators.", ["runner"])
 EVALUATION_BACKLOG = Gauge(
     "telltale_evaluation_backlog_events", "Stored or published inference events not yet evaluated.", ["runner"]
@@ -58,6 +63,13 @@ def ingested(kind: str, accepted: int, duplicates: int, rejected: int) -> None:
     for outcome, count in (("accepted", accepted), ("duplicate", duplicates), ("rejected", rejected)):
         if count:
             INGEST_EVENTS.labels(kind, outcome).inc(count)
+
+
+def otlp_spans(counts: dict[str, int]) -> None:
+    """Count one export's spans by outcome; `unmapped` spans were kept as dead letters."""
+    for outcome, count in counts.items():
+        if count:
+            OTLP_SPANS.labels(outcome).inc(count)
 
 
 def refused(kind: str, status: int) -> None:

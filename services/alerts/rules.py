@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import operator
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
 from telltale_server.services.alerts.channels.config import Channel
 from telltale_server.services.alerts.clock import next_version
 from telltale_server.services.alerts.durations import Duration
+from telltale_server.streams.health import JobError
+
+log = logging.getLogger(__name__)
 
 Comparator = Literal[">", ">=", "<", "<=", "==", "!="]
 Severity = Literal["critical", "error", "warning", "info"]
@@ -113,6 +118,18 @@ class Rule(RuleSpec):
     project_id: str
     created_at: datetime
     updated_at: datetime
+    last_error: JobError | None = Field(
+        default=None, description="Why the engine could not evaluate this rule lately; null while it works."
+    )
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored rule that no longer validates: skipped by the engine, its reason recorded."""
+
+    project_id: str
+    rule_id: str
+    error: str
 
 
 class RuleStore:
@@ -158,12 +175,26 @@ class RuleStore:
     def list(self, project_id: str) -> list[Rule]:
         return self._select("project_id = {p:String}", {"p": project_id})
 
-    def every(self) -> list[tuple[Rule, bool]]:
-        """Every project's rules with whether each is live (not deleted): what the engine works from."""
-        return [(_from_row(row), not row["deleted"]) for row in self._rows("1", {})]
+    def every(self) -> tuple[list[tuple[Rule, bool]], list[Unreadable]]:
+        """Every project's rules with whether each is live (not deleted): what the engine works from; and the
+        stored rules that no longer validate, which the engine skips and records."""
+        rules, unreadable = [], []
+        for row in self._rows("1", {}):
+            try:
+                rules.append((_from_row(row), not row["deleted"]))
+            except ValidationError as error:
+                unreadable.append(Unreadable(row["project_id"], row["rule_id"], f"stored rule is invalid: {error}"))
+        return rules, unreadable
 
     def _select(self, where: str, params: dict[str, str]) -> list[Rule]:
-        return [_from_row(row) for row in self._rows(f"deleted = 0 AND {where}", params)]
+        """The rules that match; a stored rule that no longer validates is left out (the engine records why)."""
+        found = []
+        for row in self._rows(f"deleted = 0 AND {where}", params):
+            try:
+                found.append(_from_row(row))
+            except ValidationError:
+                log.warning("alert rule %s of project %s no longer validates", row["rule_id"], row["project_id"])
+        return found
 
     def _rows(self, where: str, params: dict[str, str]) -> list[dict]:
         return self.store.rows(

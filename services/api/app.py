@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 
+from telltale_server.services.api.errors import document_errors
 from telltale_server.services.api.json_bodies import FormLabelledJson
 from telltale_server.services.api.routers import (
     alert_rules,
@@ -79,6 +81,12 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     for router in (module.router for module in routers):
         app.include_router(router)
+    make_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return app.openapi_schema or document_errors(make_document())
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -85,7 +85,7 @@ def _replay_drift(url: str, start: datetime, end: datetime, args: argparse.Names
         computed = 0
         for project_id in projects:
             for monitor in StoredMonitors(store).list(project_id):
-                if args.monitor in (None, monitor.monitor_id):
+                if args.monitor in (None, monitor.monitor_id) and not monitor.problem:
                     computed += asyncio.run(job.recompute(monitor, start, end))
     finally:
         job.pool.close()

@@ -242,3 +242,26 @@ def test_evaluator_policy_turns_an_evaluator_off_for_one_project(server: Telltal
     with server.client() as admin:
         admin.put("/v1/evaluators/safety.pii", json={"enabled": True})
     assert evaluators == {"usage", "safety.toxicity", "safety.prompt_injection"}
+
+
+def _raw_letters(server: TelltaleServer) -> list[bytes]:
+    with server.client() as client:
+        found = client.get("/v1/dead-letters", params={"limit": 1000}).json()
+    return [base64.b64decode(x["raw"]) if x["raw_encoding"] == "base64" else x["raw"].encode() for x in found]
+
+
+@pytest.mark.parametrize("path", ["/v1/inference", "/v1/feedback", "/v1/traces"])
+@pytest.mark.parametrize("damage", ["bad", "truncated"])
+def test_unreadable_gzip_is_400_and_kept_as_sent(server: TelltaleServer, path: str, damage: str) -> None:
+    whole = gzip.compress(orjson.dumps([inference(route=str(uuid.uuid4()))]))
+    sent = whole[:-12] if damage == "truncated" else b"\x1f\x8b" + uuid.uuid4().bytes
+    response = post(server, path, sent, **{"Content-Encoding": "gzip"})
+    assert response.status_code == 400 and "gzip" in response.json()["detail"]
+    assert _raw_letters(server).count(sent) == 1
+
+
+def test_a_refused_item_sent_again_is_kept_once(server: TelltaleServer) -> None:
+    bad = inference(model=None, route=str(uuid.uuid4()))
+    for _ in range(3):
+        assert post(server, "/v1/inference", orjson.dumps([bad])).status_code == 422
+    assert [letter["event_id"] for letter in dead_letters(server)].count(bad["event_id"]) == 1
