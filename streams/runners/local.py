@@ -1,4 +1,4 @@
-"""Local mode's runner: tails the raw inference table as its log, in the API's own process."""
+"""Local mode's runner: tails the raw inference table as its log and feeds the evaluator processes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -16,22 +18,42 @@ from telltale_server.schemas.rows import inference_event
 from telltale_server.schemas.store import Store
 from telltale_server.streams import telemetry
 from telltale_server.streams.deadletter import DeadLetter
-from telltale_server.streams.pipeline import Pipeline, ProjectEvent
+from telltale_server.streams.evaluators.policy import PolicySource
+from telltale_server.streams.pipeline import ProjectEvent
+from telltale_server.streams.runners.gaps import Gaps
+from telltale_server.streams.runners.overload import Overload
+from telltale_server.streams.runners.pool import Scoring
+from telltale_server.streams.runners.scoring import Policies, Scored, Task
 from telltale_server.streams.sink import Sink
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Received = tuple[datetime, ProjectEvent]
+"""An event with its log offset (`received_at`)."""
+
+
+@dataclass
+class _InFlight:
+    """A task handed to the evaluators, in log order; `position` is set on the last task of a read."""
+
+    future: Future[Scored]
+    events: int
+    first: datetime
+    last: datetime
+    position: datetime | None
+    written: bool = False
 
 
 class LocalRunner:
-    """Evaluates events after its checkpoint, stores the evaluations, then moves the checkpoint.
+    """Scores events after its checkpoint through the evaluator processes, stores the rows, moves the checkpoint.
 
     `received_at` is the log offset: the ingest gives every write a strictly later one, so the events
-    after the checkpoint are exactly those not yet processed. The table is the source of truth; the
-    batches the ingest `offer`s right after writing are a cache of its tail that spares re-reading it.
-    The runner reads the table whenever it may have missed something (at start, after an overflow or
-    a failed step) and uses the cache once caught up. A crash between the store and the checkpoint
-    re-evaluates at most one interval of events, and the evaluations table absorbs the repeat.
+    after the checkpoint are exactly those not yet scored. The table is the source of truth; the batches
+    the ingest `offer`s right after writing are a cache of its tail that spares re-reading it. The runner
+    reads the table whenever it may have missed something (at start, after an overflow or a failed task)
+    and uses the cache once caught up. Several chunks are in flight at once, one per evaluator process and
+    one waiting; rows are stored as each chunk returns, and the checkpoint moves over the chunks that all
+    returned, so a crash re-scores at most what was in flight, and the evaluations table absorbs the repeat.
     """
 
     name = "local.evaluate"
@@ -39,31 +61,43 @@ class LocalRunner:
     def __init__(
         self,
         store: Store,
-        pipeline: Pipeline,
+        scoring: Scoring,
         sink: Sink,
+        names: Sequence[str],
+        policies: PolicySource | None = None,
+        overload: Overload | None = None,
         batch_size: int = 2000,
+        chunk_size: int = 100,
         idle_poll_s: float = 1.0,
         checkpoint_interval_s: float = 1.0,
         max_cached_events: int = 100_000,
     ) -> None:
         self.store = store
-        self.pipeline = pipeline
+        self.scoring = scoring
         self.sink = sink
+        self.policies = policies
+        self.overload = overload
+        self.gaps = Gaps(store, names)
         self.batch_size = batch_size
+        self.chunk_size = chunk_size
         self.idle_poll_s = idle_poll_s
         self.checkpoint_interval_s = checkpoint_interval_s
         self.max_cached_events = max_cached_events
         self.position = self._load_position()
         self.processed = 0
+        """Events scored since start, counted as each chunk's rows are stored."""
+        self._read_to = self.position
         self._saved_position = self.position
         self._saved_at = time.monotonic()
+        self._window: deque[_InFlight] = deque()
         self._wake = asyncio.Event()
         self._cache: deque[tuple[datetime, list[ProjectEvent]]] = deque()
         self._cached_events = 0
         self._cache_lock = threading.Lock()
+        self._overflows = 0
         self._behind = True
         self.listeners: list[Callable[[], None]] = []
-        """Told (from the runner's thread) after each batch's evaluations are stored: e.g. wake the alert engine."""
+        """Told (from the runner's thread) after each chunk's evaluations are stored: e.g. wake the alert engine."""
 
     def offer(self, received_at: datetime, batch: Sequence[ProjectEvent]) -> None:
         """Told by the ingest, in write order, right after a durable write of `batch` at `received_at`."""
@@ -71,6 +105,7 @@ class LocalRunner:
             if self._cached_events + len(batch) > self.max_cached_events:
                 self._cache.clear()
                 self._cached_events = 0
+                self._overflows += 1
                 self._behind = True
             else:
                 self._cache.append((received_at, list(batch)))
@@ -78,17 +113,17 @@ class LocalRunner:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Process until `stop` is set; sleeps when caught up, wakes on new writes or every poll interval."""
+        """Score until `stop` is set; sleeps when caught up, wakes on new writes or every poll interval.
+        On stop, in-flight chunks are abandoned (they stay after the checkpoint) and the checkpoint saved."""
         try:
             while not stop.is_set():
                 try:
-                    count = await asyncio.to_thread(self.step)
+                    busy = await asyncio.to_thread(self.step)
                 except Exception:
                     log.exception("local runner step failed; retrying from the table")
-                    self._behind = True
-                    count = 0
-                    await asyncio.sleep(self.idle_poll_s)
-                if count == 0:
+                    self._restart_from_checkpoint()
+                    busy = False
+                if not busy:
                     self._wake.clear()
                     waiter = asyncio.ensure_future(self._wake.wait())
                     stopper = asyncio.ensure_future(stop.wait())
@@ -99,58 +134,44 @@ class LocalRunner:
             await asyncio.to_thread(self.checkpoint)
 
     def drain(self) -> int:
-        """Process everything already stored; returns how many events that was."""
-        total = 0
-        while count := self.step():
-            total += count
+        """Score everything already stored, skipped samples included; returns how many events that was."""
+        before = self.processed
+        while self.step():
+            pass
         self.checkpoint()
-        return total
+        return self.processed - before
 
-    def step(self) -> int:
-        """One batch, from the cache when caught up, else from the table. Returns the number of events."""
-        if self._behind:
-            return self._step_from_table()
-        with self._cache_lock:
-            batch, last = [], None
-            while self._cache and len(batch) < self.batch_size:
-                received_at, events = self._cache.popleft()
-                self._cached_events -= len(events)
-                if received_at > self.position:
-                    batch.extend(events)
-                    last = received_at
-        if last is None:
-            return 0
-        self._process(batch, [], last)
-        return len(batch)
+    def step(self) -> bool:
+        """Feed the evaluators, store what came back; True while there is work in flight or to backfill."""
+        self._feed()
+        if not self._window:
+            return self._backfill()
+        wait([item.future for item in self._window], timeout=self.idle_poll_s, return_when=FIRST_COMPLETED)
+        self._collect()
+        return True
 
-    def _step_from_table(self) -> int:
-        rows = self.store.rows(
-            "SELECT * FROM inference_events WHERE received_at > {position:DateTime64(6, 'UTC')} "
-            "ORDER BY received_at LIMIT {limit:UInt32} WITH TIES",
-            {"position": self.position, "limit": self.batch_size},
-        )
-        if not rows:
-            self._behind = False
-            return 0
-        batch, broken = [], []
-        for row in rows:
-            try:
-                batch.append(ProjectEvent(row["project_id"], inference_event(row)))
-            except ValidationError as error:
-                broken.append(_unreadable(row, error))
-        self._process(batch, broken, max(row["received_at"] for row in rows))
-        return len(rows)
+    def in_flight(self) -> int:
+        """Events handed to the evaluators and not yet stored."""
+        return sum(item.events for item in list(self._window) if not item.written)
 
-    def _process(self, batch: list[ProjectEvent], broken: list[DeadLetter], last: datetime) -> None:
-        self.sink.evaluations(self.pipeline.evaluate(batch))
-        self.sink.dead_letters(broken)
-        self.position = last
-        self.processed += len(batch) + len(broken)
-        telemetry.EVALUATED.labels("local").inc(len(batch))
-        for listener in self.listeners:
-            listener()
-        if time.monotonic() - self._saved_at >= self.checkpoint_interval_s:
-            self.checkpoint()
+    def status(self) -> dict[str, object]:
+        """Where scoring stands, for /ready and /metrics: events scored since start (moving with every chunk),
+        the backlog in events and in seconds (age of the oldest unscored event), events in flight, and
+        events the overload sample left to the backfill, per evaluator."""
+        backlog, lag_s = self.standing()
+        unscored = self.gaps.unscored()
+        telemetry.evaluation_progress("local", backlog, lag_s)
+        telemetry.unscored(unscored, self.gaps.names)
+        return {
+            "processed": self.processed,
+            "backlog": backlog,
+            "lag_seconds": round(lag_s, 3),
+            "in_flight": self.in_flight(),
+            "workers": self.scoring.size,
+            "overload": self.overload.policy if self.overload is not None else "keep",
+            "sampling": bool(self.overload and self.overload.sampling()),
+            "unscored": unscored,
+        }
 
     def backlog(self) -> int:
         """Stored events not yet evaluated: the local runner's lag."""
@@ -177,11 +198,116 @@ class LocalRunner:
         self._saved_position = self.position
         self._saved_at = time.monotonic()
 
+    def _feed(self) -> None:
+        """Hand out chunks until each evaluator process has one running and one waiting."""
+        while len(self._window) < 2 * self.scoring.size:
+            read = self._read_table() if self._behind else self._read_cache()
+            if read is None:
+                return
+            events, last = read
+            self._submit(events, last)
+            self._read_to = last
+
+    def _read_cache(self) -> tuple[list[Received], datetime] | None:
+        events: list[Received] = []
+        with self._cache_lock:
+            while self._cache and len(events) < self.chunk_size:
+                received_at, batch = self._cache.popleft()
+                self._cached_events -= len(batch)
+                if received_at > self._read_to:
+                    events += [(received_at, item) for item in batch]
+        return (events, events[-1][0]) if events else None
+
+    def _read_table(self) -> tuple[list[Received], datetime] | None:
+        with self._cache_lock:
+            overflows = self._overflows
+        free = 2 * self.scoring.size - len(self._window)
+        rows = self.store.rows(
+            "SELECT * FROM inference_events WHERE received_at > {position:DateTime64(6, 'UTC')} "
+            "ORDER BY received_at LIMIT {limit:UInt32} WITH TIES",
+            {"position": self._read_to, "limit": min(self.batch_size, max(1, free) * self.chunk_size)},
+        )
+        if not rows:
+            with self._cache_lock:
+                if self._overflows == overflows:  # no overflow dropped cached events while the table was read
+                    self._behind = False
+            return None
+        events, broken = [], []
+        for row in rows:
+            try:
+                events.append((row["received_at"], ProjectEvent(row["project_id"], inference_event(row))))
+            except ValidationError as error:
+                broken.append(_unreadable(row, error))
+        self.sink.dead_letters(broken)
+        self.processed += len(broken)
+        return events, max(row["received_at"] for row in rows)
+
+    def _submit(self, events: list[Received], last: datetime) -> None:
+        """Split one read into chunks; only the last carries the read's position (its end may be a whole write)."""
+        chunks = [events[i : i + self.chunk_size] for i in range(0, len(events), self.chunk_size)] or [[]]
+        sample = self.overload.sample() if self.overload is not None else None
+        for index, chunk in enumerate(chunks):
+            batch = [item for _, item in chunk]
+            future = self.scoring.submit(Task(batch, self._policies(batch), sample)) if batch else _nothing()
+            first = chunk[0][0] if chunk else last
+            position = last if index == len(chunks) - 1 else None
+            self._window.append(
+                _InFlight(future, len(batch), first, chunk[-1][0] if chunk else last, position, bool(sample))
+            )
+
+    def _policies(self, batch: Sequence[ProjectEvent]) -> Policies:
+        """What the workers need of the stored policies: those of the chunk's projects."""
+        if self.policies is None:
+            return {}
+        return {p: dict(self.policies.policies(p)) for p in {item.project_id for item in batch}}
+
+    def _collect(self) -> None:
+        """Store every returned chunk's rows, then move the position over the chunks that all returned."""
+        for item in list(self._window):
+            if item.written or not item.future.done():
+                continue
+            scored = item.future.result()  # a failed chunk raises: the run loop starts over from the checkpoint
+            self.sink.encoded_evaluations(scored.rows)
+            if scored.skipped:
+                self.gaps.record(item.first, item.last, self.overload.rate if self.overload else 1.0, scored.skipped)
+            item.written = True
+            self.processed += item.events
+            telemetry.EVALUATED.labels("local").inc(item.events)
+            for listener in self.listeners:
+                listener()
+        while self._window and self._window[0].written:
+            done = self._window.popleft()
+            if done.position is not None:
+                self.position = done.position
+        if time.monotonic() - self._saved_at >= self.checkpoint_interval_s:
+            self.checkpoint()
+        if self.overload is not None:
+            self.overload.observe(self)
+
+    def _backfill(self) -> bool:
+        """Caught up: score one stretch that the overload sample skipped, if any. True if there was one."""
+        if self.overload is None or self.overload.sampling():
+            return False
+        return self.gaps.fill_next(self.scoring, self.sink, self.chunk_size, self._policies)
+
+    def _restart_from_checkpoint(self) -> None:
+        """After a failed chunk: forget what is in flight and read the table again from the position."""
+        self._window.clear()
+        self._read_to = self.position
+        self._behind = True
+
     def _load_position(self) -> datetime:
         rows = self.store.rows(
             "SELECT position FROM runner_checkpoints FINAL WHERE runner = {runner:String}", {"runner": self.name}
         )
         return rows[0]["position"] if rows else EPOCH
+
+
+def _nothing() -> Future[Scored]:
+    """A read whose rows were all unreadable still moves the position."""
+    future: Future[Scored] = Future()
+    future.set_result(Scored(b"[]", 0))
+    return future
 
 
 def _unreadable(row: dict, error: ValidationError) -> DeadLetter:
