@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from telltale_server.streams.pipeline import ProjectEvent
 from telltale_server.streams.runners.gaps import Gaps
 from telltale_server.streams.runners.overload import Overload
 from telltale_server.streams.runners.pool import Scoring
-from telltale_server.streams.runners.scoring import Policies, Scored, Task
+from telltale_server.streams.runners.scoring import Scored, Task, snapshot
 from telltale_server.streams.sink import Sink
 
 log = logging.getLogger(__name__)
@@ -34,13 +34,14 @@ Received = tuple[datetime, ProjectEvent]
 
 @dataclass
 class _InFlight:
-    """A task handed to the evaluators, in log order; `position` is set on the last task of a read."""
+    """A task handed to the evaluators, in log order; `position` is set on the last task of a read, which
+    covers the log after `after` up to it; the read's tasks share one count of the events they skipped."""
 
     future: Future[Scored]
     events: int
-    first: datetime
-    last: datetime
+    after: datetime
     position: datetime | None
+    skipped: Counter[tuple[str, str]]
     written: bool = False
 
 
@@ -133,19 +134,20 @@ class LocalRunner:
         finally:
             await asyncio.to_thread(self.checkpoint)
 
-    def drain(self) -> int:
-        """Score everything already stored, skipped samples included; returns how many events that was."""
+    def drain(self, backfill: bool = True) -> int:
+        """Score everything already stored (and backfill what the overload sample skipped, unless told not to);
+        returns how many events that was."""
         before = self.processed
-        while self.step():
+        while self.step(backfill):
             pass
         self.checkpoint()
         return self.processed - before
 
-    def step(self) -> bool:
+    def step(self, backfill: bool = True) -> bool:
         """Feed the evaluators, store what came back; True while there is work in flight or to backfill."""
         self._feed()
         if not self._window:
-            return self._backfill()
+            return backfill and self._backfill()
         wait([item.future for item in self._window], timeout=self.idle_poll_s, return_when=FIRST_COMPLETED)
         self._collect()
         return True
@@ -205,7 +207,7 @@ class LocalRunner:
             if read is None:
                 return
             events, last = read
-            self._submit(events, last)
+            self._submit(events, self._read_to, last)
             self._read_to = last
 
     def _read_cache(self) -> tuple[list[Received], datetime] | None:
@@ -242,24 +244,19 @@ class LocalRunner:
         self.processed += len(broken)
         return events, max(row["received_at"] for row in rows)
 
-    def _submit(self, events: list[Received], last: datetime) -> None:
+    def _submit(self, events: list[Received], after: datetime, last: datetime) -> None:
         """Split one read into chunks; only the last carries the read's position (its end may be a whole write)."""
         chunks = [events[i : i + self.chunk_size] for i in range(0, len(events), self.chunk_size)] or [[]]
-        sample = self.overload.sample() if self.overload is not None else None
+        sample = None
+        if self.overload is not None:
+            self.overload.observe(self)
+            sample = self.overload.sample()
+        skipped: Counter[tuple[str, str]] = Counter()
         for index, chunk in enumerate(chunks):
             batch = [item for _, item in chunk]
-            future = self.scoring.submit(Task(batch, self._policies(batch), sample)) if batch else _nothing()
-            first = chunk[0][0] if chunk else last
+            future = self.scoring.submit(Task(batch, snapshot(self.policies, batch), sample)) if batch else _nothing()
             position = last if index == len(chunks) - 1 else None
-            self._window.append(
-                _InFlight(future, len(batch), first, chunk[-1][0] if chunk else last, position, bool(sample))
-            )
-
-    def _policies(self, batch: Sequence[ProjectEvent]) -> Policies:
-        """What the workers need of the stored policies: those of the chunk's projects."""
-        if self.policies is None:
-            return {}
-        return {p: dict(self.policies.policies(p)) for p in {item.project_id for item in batch}}
+            self._window.append(_InFlight(future, len(batch), after, position, skipped))
 
     def _collect(self) -> None:
         """Store every returned chunk's rows, then move the position over the chunks that all returned."""
@@ -268,8 +265,7 @@ class LocalRunner:
                 continue
             scored = item.future.result()  # a failed chunk raises: the run loop starts over from the checkpoint
             self.sink.encoded_evaluations(scored.rows)
-            if scored.skipped:
-                self.gaps.record(item.first, item.last, self.overload.rate if self.overload else 1.0, scored.skipped)
+            item.skipped.update(scored.skipped)
             item.written = True
             self.processed += item.events
             telemetry.EVALUATED.labels("local").inc(item.events)
@@ -278,17 +274,17 @@ class LocalRunner:
         while self._window and self._window[0].written:
             done = self._window.popleft()
             if done.position is not None:
+                if done.skipped and self.overload is not None:
+                    self.gaps.record(done.after, done.position, self.overload.rate, done.skipped)
                 self.position = done.position
         if time.monotonic() - self._saved_at >= self.checkpoint_interval_s:
             self.checkpoint()
-        if self.overload is not None:
-            self.overload.observe(self)
 
     def _backfill(self) -> bool:
         """Caught up: score one stretch that the overload sample skipped, if any. True if there was one."""
         if self.overload is None or self.overload.sampling():
             return False
-        return self.gaps.fill_next(self.scoring, self.sink, self.chunk_size, self._policies)
+        return self.gaps.fill_next(self.scoring, self.sink, self.chunk_size, self.policies)
 
     def _restart_from_checkpoint(self) -> None:
         """After a failed chunk: forget what is in flight and read the table again from the position."""

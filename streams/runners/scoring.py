@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from telltale_server.schemas.rows import to_json_rows
 from telltale_server.streams.evaluators.base import Evaluator
-from telltale_server.streams.evaluators.policy import EvaluatorPolicy, sampled
+from telltale_server.streams.evaluators.policy import EvaluatorPolicy, PolicySource, sampled
 from telltale_server.streams.pipeline import DEFAULT_POLICY, Pipeline, ProjectEvent
 
 Policies = dict[str, dict[str, EvaluatorPolicy]]
@@ -95,3 +95,10 @@ class Scorer:
                         skipped[(item.project_id, evaluator.name)] += 1
         rows = Pipeline(self.evaluators, FixedPolicies(policies)).evaluate(task.batch)
         return Scored(to_json_rows(rows), len(rows), dict(skipped))
+
+
+def snapshot(source: PolicySource | None, batch: Sequence[ProjectEvent]) -> Policies:
+    """What a worker needs of the stored policies: those of the batch's projects."""
+    if source is None:
+        return {}
+    return {p: dict(source.policies(p)) for p in {item.project_id for item in batch}}

@@ -26,6 +26,8 @@ def test_demo_traffic_is_accepted_whole(server: TelltaleServer) -> None:
             INGEST_KEY,
             "--events",
             "600",
+            "--seed",
+            "7",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -38,6 +40,8 @@ def test_demo_traffic_is_accepted_whole(server: TelltaleServer) -> None:
         rows = client.get("/v1/metrics/summary", params={"group_by": "model"}).json()["rows"]
     assert len(rows) == 5  # four models, and the one the search route moves to when the demo drifts
     assert sum(row["count"] for row in rows) == 600
+    # A fixed seed: the fifth model gets as few as 6 of 600 calls, and with a random seed about 1 run in 375
+    # gave none of them feedback; with seed 7 every model has calls with feedback.
     assert all(row["cost_usd"] > 0 and row["feedback_count"] > 0 for row in rows)
 
 
