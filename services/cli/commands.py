@@ -71,7 +71,9 @@ def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
         if first is not None:  # a fresh data dir: the demo's drift monitor and alert rules come with it
             demo_monitor.install(rt.store, first.project_id)
             demo_rules.install(rt.store, first.project_id)
-        threading.Thread(target=_demo_in_background, args=(url, key, demo_events), daemon=True).start()
+        stopping = threading.Event()
+        rt.jobs.append(_StopFlag(stopping))
+        threading.Thread(target=_demo_in_background, args=(url, key, demo_events, stopping), daemon=True).start()
     mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
     print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
     print(f"Console: {url}/  (sign in with an API key that has the read scope)", flush=True)
@@ -153,24 +155,48 @@ def demo(args: argparse.Namespace) -> int:
     report = sender.send(traffic.calls(args.events, start, end))
     print(f"sent {report.inference} inference and {report.feedback} feedback events ({report.rejected} rejected)")
     if args.rate > 0:
-        _live(sender, args.rate, seed + 1, traffic.shift_at)
+        _live(sender, args.rate, seed + 1, traffic.shift_at, threading.Event())
     sender.close()
     return 0
 
 
-def _live(sender: DemoSender, rate: float, seed: int, shift_at: datetime | None) -> None:
-    """Send about `rate` events per second, stamped now, until interrupted."""
+def _live(sender: DemoSender, rate: float, seed: int, shift_at: datetime | None, stopping: threading.Event) -> None:
+    """Send about `rate` events per second, stamped now, until interrupted (or `stopping` is set)."""
     traffic = DemoTraffic(seed=seed, shift_at=shift_at)
-    while True:
+    while not stopping.is_set():
         now = datetime.now(UTC)
         count = max(1, round(rate * 5))
         sender.send(traffic.calls(count, now - timedelta(seconds=5), now))
         traffic.seed += 1
-        time.sleep(5)
+        stopping.wait(5)
 
 
-def _demo_in_background(url: str, key: str, events: int) -> None:
-    """`up --demo`: wait until the server is ready, backfill an hour, then a gentle live trickle."""
+class _StopFlag:
+    """A job that only raises a flag when the server starts stopping (so the demo thread stops quietly)."""
+
+    name = "demo.stop"
+
+    def __init__(self, flag: threading.Event) -> None:
+        self.flag = flag
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await stop.wait()
+        finally:
+            self.flag.set()
+
+
+def _demo_in_background(url: str, key: str, events: int, stopping: threading.Event) -> None:
+    """`up --demo` in a thread; when the server stops, it stops without a word (its send is not retried)."""
+    try:
+        _send_demo(url, key, events, stopping)
+    except Exception as error:
+        if not stopping.is_set():
+            print(f"demo: stopped sending: {error}", file=sys.stderr, flush=True)
+
+
+def _send_demo(url: str, key: str, events: int, stopping: threading.Event) -> None:
+    """Wait until the server is ready, backfill an hour, then a gentle live trickle."""
     for _ in range(120):
         try:
             if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
@@ -187,7 +213,7 @@ def _demo_in_background(url: str, key: str, events: int) -> None:
         f"demo: sent {report.inference} inference and {report.feedback} feedback events; now 2 events/s live",
         flush=True,
     )
-    _live(sender, 2.0, seed + 1, traffic.shift_at)
+    _live(sender, 2.0, seed + 1, traffic.shift_at, stopping)
 
 
 def _demo_key(keys: KeyRing, store: Store) -> str:
