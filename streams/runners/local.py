@@ -160,7 +160,7 @@ class LocalRunner:
         """Where scoring stands, for /ready and /metrics: events scored since start (moving with every chunk),
         the backlog in events and in seconds (age of the oldest unscored event), events in flight, and
         events the overload sample left to the backfill, per evaluator."""
-        backlog, lag_s = self.standing()
+        backlog, lag_s, _ = self.standing()
         unscored = self.gaps.unscored()
         telemetry.evaluation_progress("local", backlog, lag_s)
         telemetry.unscored(unscored, self.gaps.names)
@@ -179,15 +179,20 @@ class LocalRunner:
         """Stored events not yet evaluated: the local runner's lag."""
         return self.standing()[0]
 
-    def standing(self) -> tuple[int, float]:
-        """Stored events not yet evaluated, and the age in seconds of the oldest of them (0 when caught up)."""
+    def standing(self, project_id: str | None = None) -> tuple[int, float, datetime | None]:
+        """Stored events (of one project, or all) not yet evaluated, the age in seconds of the oldest of them
+        (0 when caught up), and the earliest event time among them (charts after it are incomplete)."""
         rows = self.store.rows(
-            "SELECT count() AS n, min(received_at) AS oldest FROM inference_events "
-            "WHERE received_at > {position:DateTime64(6, 'UTC')}",
-            {"position": self.position},
+            "SELECT count() AS n, min(received_at) AS oldest, min(ts) AS first_ts FROM inference_events "
+            "WHERE received_at > {position:DateTime64(6, 'UTC')}"
+            + (" AND project_id = {p:String}" if project_id is not None else ""),
+            {"position": self.position, "p": project_id},
         )
         count, oldest = rows[0]["n"], rows[0]["oldest"]
-        return count, (datetime.now(UTC) - oldest.replace(tzinfo=UTC)).total_seconds() if count else 0.0
+        if not count:
+            return 0, 0.0, None
+        lag = (datetime.now(UTC) - oldest.replace(tzinfo=UTC)).total_seconds()
+        return count, max(0.0, lag), rows[0]["first_ts"].replace(tzinfo=UTC)
 
     def checkpoint(self) -> None:
         """Persist the position, so a restart resumes here."""

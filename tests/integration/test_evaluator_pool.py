@@ -24,6 +24,7 @@ from telltale_server.streams.evaluators.policy import EvaluatorPolicy, sampled
 from telltale_server.streams.pipeline import ProjectEvent
 from telltale_server.streams.runners.pool import EvaluatorPool, InProcess
 from telltale_server.streams.runners.scoring import Scorer, Task
+from tests.support.isolated import in_fresh_process
 from tests.support.server import ROOT, TelltaleServer, query_store
 
 
@@ -80,6 +81,10 @@ def test_workers_score_exactly_as_in_process() -> None:
 
 
 def test_a_worker_killed_mid_chunk_is_replaced_and_the_chunk_scored_once(tmp_path: Path) -> None:
+    in_fresh_process(_kill_a_busy_worker, tmp_path)
+
+
+def _kill_a_busy_worker(tmp_path: Path) -> None:
     rt = open_local(Settings(data_dir=tmp_path / "data", evaluator_workers=2, drift_enabled=False))
     assert rt.runner is not None and isinstance(rt.runner.scoring, EvaluatorPool)
     pool = rt.runner.scoring
@@ -108,6 +113,10 @@ def test_a_worker_killed_mid_chunk_is_replaced_and_the_chunk_scored_once(tmp_pat
 def test_overload_samples_by_event_id_and_the_backfill_scores_the_rest(tmp_path: Path) -> None:
     """Past the bound, `safety.pii` scores exactly the events its sample picks by id (so any replay picks the
     same), `usage` scores all; the rest are counted per evaluator and scored once the runner caught up."""
+    in_fresh_process(_sample_then_backfill, tmp_path)
+
+
+def _sample_then_backfill(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path / "data",
         evaluators=["usage", "safety.pii"],
@@ -143,6 +152,10 @@ def test_overload_samples_by_event_id_and_the_backfill_scores_the_rest(tmp_path:
 
 
 def test_replay_scores_what_the_overload_sample_skipped(tmp_path: Path) -> None:
+    in_fresh_process(_sample_then_replay, tmp_path)
+
+
+def _sample_then_replay(tmp_path: Path) -> None:
     data = tmp_path / "data"
     rt = open_local(
         Settings(
