@@ -3,7 +3,7 @@ and scored later (the runner once it caught up, or `telltale replay --skipped`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -92,13 +92,23 @@ class Gaps:
         for start in range(0, len(events), chunk_size):
             yield Task(events[start : start + chunk_size], {gap.project_id: only})
 
-    def fill_next(self, scoring: Scoring, sink: Sink, chunk_size: int, policies: PolicySource | None) -> bool:
-        """Score the oldest open stretch and mark it filled; False when nothing is open."""
+    def fill_next(
+        self,
+        scoring: Scoring,
+        sink: Sink,
+        chunk_size: int,
+        policies: PolicySource | None,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> bool:
+        """Score the oldest open stretch and mark it filled; False when nothing is open, or when `stopping`
+        interrupts it between chunks (the stretch stays open; its rows so far are deduplicated on the rescore)."""
         gap = self.next_open()
         if gap is None:
             return False
         futures = [scoring.submit(task) for task in self.tasks(gap, chunk_size, policies)]
         for future in futures:
+            if stopping():
+                return False
             sink.encoded_evaluations(future.result().rows)
         self.fill(gap)
         return True

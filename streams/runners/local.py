@@ -97,6 +97,9 @@ class LocalRunner:
         self._cache_lock = threading.Lock()
         self._overflows = 0
         self._behind = True
+        self._fresh: Future[None] = Future()
+        """Done when the ingest offers events: wakes a runner waiting on its chunks to feed the idle processes."""
+        self._stopping = False
         self.listeners: list[Callable[[], None]] = []
         """Told (from the runner's thread) after each chunk's evaluations are stored: e.g. wake the alert engine."""
 
@@ -111,11 +114,14 @@ class LocalRunner:
             else:
                 self._cache.append((received_at, list(batch)))
                 self._cached_events += len(batch)
+            if not self._fresh.done():
+                self._fresh.set_result(None)
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Score until `stop` is set; sleeps when caught up, wakes on new writes or every poll interval.
         On stop, in-flight chunks are abandoned (they stay after the checkpoint) and the checkpoint saved."""
+        watcher = asyncio.ensure_future(self._watch(stop))
         try:
             while not stop.is_set():
                 try:
@@ -132,7 +138,13 @@ class LocalRunner:
                     waiter.cancel()
                     stopper.cancel()
         finally:
+            watcher.cancel()
             await asyncio.to_thread(self.checkpoint)
+
+    async def _watch(self, stop: asyncio.Event) -> None:
+        """Tell the runner's thread when stopping, so a backfill gives up between chunks."""
+        await stop.wait()
+        self._stopping = True
 
     def drain(self, backfill: bool = True) -> int:
         """Score everything already stored (and backfill what the overload sample skipped, unless told not to);
@@ -145,10 +157,16 @@ class LocalRunner:
 
     def step(self, backfill: bool = True) -> bool:
         """Feed the evaluators, store what came back; True while there is work in flight or to backfill."""
+        with self._cache_lock:
+            if self._fresh.done():
+                self._fresh = Future()
         self._feed()
         if not self._window:
             return backfill and self._backfill()
-        wait([item.future for item in self._window], timeout=self.idle_poll_s, return_when=FIRST_COMPLETED)
+        waiting = [item.future for item in self._window if not item.written]
+        if len(self._window) < 2 * self.scoring.size:
+            waiting.append(self._fresh)  # a process is idle: new events should reach it at once
+        wait(waiting, timeout=self.idle_poll_s, return_when=FIRST_COMPLETED)
         self._collect()
         return True
 
@@ -289,7 +307,7 @@ class LocalRunner:
         """Caught up: score one stretch that the overload sample skipped, if any. True if there was one."""
         if self.overload is None or self.overload.sampling():
             return False
-        return self.gaps.fill_next(self.scoring, self.sink, self.chunk_size, self.policies)
+        return self.gaps.fill_next(self.scoring, self.sink, self.chunk_size, self.policies, lambda: self._stopping)
 
     def _restart_from_checkpoint(self) -> None:
         """After a failed chunk: forget what is in flight and read the table again from the position."""
