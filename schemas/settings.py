@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     evaluator_workers: int | None = Field(
         default=None, ge=0, description="Evaluator processes of local mode; default: one per CPU; 0: in-process."
     )
+    evaluator_nice: int = Field(
+        default=5, ge=0, le=19, description="How much lower the evaluator processes' CPU priority is than the server's."
+    )
     overload_policy: Literal["keep", "sample"] = Field(
         default="keep",
         description="Past overload_backlog unscored events: keep scoring everything and fall behind, or sample.",

@@ -4,8 +4,9 @@ share one interpreter lock. Workers compute; only the server process writes to t
 Each worker is spawned, builds the evaluators once, and scores one task at a time with the same
 `Pipeline.evaluate` the Kafka evaluate role calls. A worker that dies (SIGKILL, out of memory) is
 replaced and its task handed to the replacement; a task fails only after it killed `max_attempts`
-workers. Workers run at a lower CPU priority than the server, so HTTP and ingest answer first while
-scoring takes every cycle they leave."""
+workers. Workers run a little below the server's CPU priority (`TELLTALE_EVALUATOR_NICE`, 5): against
+the server alone two of them weigh 2 x 335 to its 1024, so ingest keeps the core it needs while scoring
+takes the rest; a high nice (10+) would starve scoring on a host shared with other busy processes."""
 
 from __future__ import annotations
 
@@ -29,8 +30,6 @@ from telltale_server.streams.processes import settle_child, spawning_quietly
 from telltale_server.streams.runners.scoring import Scored, Scorer, Task
 
 log = logging.getLogger(__name__)
-WORKER_NICE = 10
-"""Scheduling priority below the server's: ingest latency wins the CPU, scoring gets what is left."""
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -284,7 +283,7 @@ def default_size(configured: int | None) -> int:
 def serve(conn: Connection, settings: Settings, names: Sequence[str], on_ready: Callable[[], None] | None) -> None:
     """A worker process: build the evaluators once, then score tasks until told to stop or orphaned."""
     settle_child()
-    os.nice(WORKER_NICE)
+    os.nice(settings.evaluator_nice)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     try:
         scorer = Scorer(registry.build(settings, tuple(names)))

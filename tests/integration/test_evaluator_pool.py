@@ -88,7 +88,7 @@ def _kill_a_busy_worker(tmp_path: Path) -> None:
     rt = open_local(Settings(data_dir=tmp_path / "data", evaluator_workers=2, drift_enabled=False))
     assert rt.runner is not None and isinstance(rt.runner.scoring, EvaluatorPool)
     pool = rt.runner.scoring
-    events = _events(600)
+    events = _events(400)
     try:
         _ingest(rt, events)
         killed = None
