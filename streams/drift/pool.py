@@ -42,6 +42,10 @@ class DriftPool:
             self._executor.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 process.terminate()
+                process.join(5)
+            # With its process gone the executor winds down at once; waiting for that frees its queues'
+            # semaphores now, so a stop by SIGTERM (no exit handlers) leaves none for the tracker to report.
+            self._executor.shutdown(wait=True)
             self._executor = None
 
     def _get(self) -> ProcessPoolExecutor:
