@@ -25,7 +25,6 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
 from telltale_server.schemas.settings import Settings
-from telltale_server.streams.evaluators import registry
 from telltale_server.streams.processes import settle_child, spawning_quietly
 from telltale_server.streams.runners.scoring import Scored, Scorer, Task
 
@@ -285,6 +284,8 @@ def serve(conn: Connection, settings: Settings, names: Sequence[str], on_ready: 
     settle_child()
     os.nice(settings.evaluator_nice)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    from telltale_server.streams.evaluators import registry  # the models' libraries load here, not in the server
+
     try:
         scorer = Scorer(registry.build(settings, tuple(names)))
     except Exception as error:
