@@ -9,6 +9,7 @@ from typing import Protocol
 from telltale_server.schemas.migrate import migrate
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
+from telltale_server.services import heap
 from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.auth.keys import KeyRing
 from telltale_server.services.datasets.continuous import CurationJob
@@ -25,6 +26,9 @@ from telltale_server.streams.evaluators.policy import StoredPolicies
 from telltale_server.streams.pipeline import Pipeline
 from telltale_server.streams.runners.evaluate import EvaluateRole
 from telltale_server.streams.runners.local import LocalRunner
+from telltale_server.streams.runners.overload import Overload
+from telltale_server.streams.runners.pool import EvaluatorPool, InProcess, Scoring, default_size
+from telltale_server.streams.runners.scoring import Scorer
 from telltale_server.streams.runners.store.consumer import StoreRole
 from telltale_server.streams.sink import Sink
 
@@ -50,10 +54,13 @@ class Runtime:
     traces: TraceReceiver
     runner: LocalRunner | None
     policies: StoredPolicies
-    evaluators: list[Evaluator]
+    evaluators: list[type[Evaluator]]
     jobs: list[Job] = field(default_factory=list)
 
     def close(self) -> None:
+        """Stop the evaluator processes (bounded), then release the store."""
+        if self.runner is not None:
+            self.runner.scoring.close()
         self.store.close()
 
 
@@ -63,13 +70,22 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     migrate(store, settings.clickhouse_cluster)
     sink = Sink(store)
     policies = StoredPolicies(store)
-    evaluators = registry.build(settings, tuple(settings.evaluators or registry.DEFAULT))
+    names = tuple(settings.evaluators or registry.DEFAULT)
+    kinds = registry.kinds(names)
     runner = None
     if with_runner:
         runner = LocalRunner(
             store,
-            Pipeline(evaluators, policies),
+            scoring(settings, names),
             sink,
+            names,
+            policies,
+            Overload(
+                settings.overload_policy,
+                settings.overload_backlog,
+                settings.overload_sample_rate,
+                settings.overload_full,
+            ),
             batch_size=settings.runner_batch_size,
             idle_poll_s=settings.runner_idle_poll_s,
         )
@@ -91,9 +107,17 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
         traces=traces,
         runner=runner,
         policies=policies,
-        evaluators=evaluators,
+        evaluators=kinds,
         jobs=jobs,
     )
+
+
+def scoring(settings: Settings, names: tuple[str, ...]) -> Scoring:
+    """Local mode's evaluator processes, one per CPU unless configured; with 0, scoring in this process."""
+    size = default_size(settings.evaluator_workers)
+    if size == 0:
+        return InProcess(Scorer(registry.build(settings, names)))
+    return EvaluatorPool(settings, names, size, on_ready=heap.settle)
 
 
 def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
@@ -113,7 +137,7 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
         traces=traces,
         runner=None,
         policies=policies,
-        evaluators=registry.build(settings, tuple(settings.evaluators or registry.DEFAULT)),
+        evaluators=registry.kinds(tuple(settings.evaluators or registry.DEFAULT)),
         jobs=[log, HeldCallsJob(traces), *cluster_roles(settings, roles, store)],
     )
 

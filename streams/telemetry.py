@@ -32,6 +32,16 @@ EVALUATION_BACKLOG = Gauge(
 EVALUATION_LAG = Gauge(
     "telltale_evaluation_lag_seconds", "Age of the oldest inference event not yet evaluated (0: caught up).", ["runner"]
 )
+SKIPPED = Counter(
+    "telltale_evaluation_skipped_events",
+    "Events an evaluator left unscored under the overload policy `sample` (scored later by the backfill).",
+    ["evaluator"],
+)
+UNSCORED = Gauge(
+    "telltale_evaluation_unscored_events",
+    "Events an evaluator skipped under overload and has not backfilled yet.",
+    ["evaluator"],
+)
 STORE_BATCH = Histogram(
     "telltale_store_batch_seconds",
     "Time to write one batch of rows to ClickHouse, by table.",
@@ -82,6 +92,17 @@ def evaluation_progress(runner: str, backlog: int, lag_s: float) -> None:
     EVALUATED.labels(runner)
     EVALUATION_BACKLOG.labels(runner).set(backlog)
     EVALUATION_LAG.labels(runner).set(max(0.0, lag_s) if backlog else 0.0)
+
+
+def skipped(evaluator: str, count: int) -> None:
+    """Count events an evaluator left to the backfill."""
+    SKIPPED.labels(evaluator).inc(count)
+
+
+def unscored(counts: dict[str, int], evaluators: Iterable[str]) -> None:
+    """Events still waiting for each evaluator's backfill (0 for the others)."""
+    for name in evaluators:
+        UNSCORED.labels(name).set(counts.get(name, 0))
 
 
 class KafkaEvent(Protocol):

@@ -27,6 +27,7 @@ from telltale_server.services.api.routers import (
     otlp,
     prometheus,
     reads,
+    scoring,
     silences,
     timeseries,
 )
@@ -67,6 +68,7 @@ def create_app(rt: Runtime) -> FastAPI:
         ingest,
         otlp,
         reads,
+        scoring,
         metrics,
         evaluators,
         alert_rules,

@@ -74,7 +74,9 @@ def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
             demo_monitor.install(rt.store, first.project_id)
             demo_rules.install(rt.store, first.project_id)
         history = None if demo_history.seeded(rt.store, project_id) else demo_events
-        threading.Thread(target=_demo_in_background, args=(url, key, history), daemon=True).start()
+        stopping = threading.Event()
+        rt.jobs.append(_StopFlag(stopping))
+        threading.Thread(target=_demo_in_background, args=(url, key, history, stopping), daemon=True).start()
     mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
     print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
     print(f"Console: {url}/  (sign in with an API key that has the read scope)", flush=True)
@@ -156,25 +158,49 @@ def demo(args: argparse.Namespace) -> int:
     report = sender.send(traffic.calls(args.events, start, end))
     print(f"sent {report.inference} inference and {report.feedback} feedback events ({report.rejected} rejected)")
     if args.rate > 0:
-        _live(sender, args.rate, seed + 1, traffic.shift_at)
+        _live(sender, args.rate, seed + 1, traffic.shift_at, threading.Event())
     sender.close()
     return 0
 
 
-def _live(sender: DemoSender, rate: float, seed: int, shift_at: datetime | None) -> None:
-    """Send about `rate` events per second, stamped now, until interrupted."""
+def _live(sender: DemoSender, rate: float, seed: int, shift_at: datetime | None, stopping: threading.Event) -> None:
+    """Send about `rate` events per second, stamped now, until interrupted (or `stopping` is set)."""
     traffic = DemoTraffic(seed=seed, shift_at=shift_at)
-    while True:
+    while not stopping.is_set():
         now = datetime.now(UTC)
         count = max(1, round(rate * 5))
         sender.send(traffic.calls(count, now - timedelta(seconds=5), now))
         traffic.seed += 1
-        time.sleep(5)
+        stopping.wait(5)
 
 
-def _demo_in_background(url: str, key: str, history: int | None) -> None:
-    """`up --demo`: wait until the server is ready, backfill an hour (`history` events: the first start only),
-    then a gentle live trickle; later starts resume the trickle, already drifted."""
+class _StopFlag:
+    """A job that only raises a flag when the server starts stopping (so the demo thread stops quietly)."""
+
+    name = "demo.stop"
+
+    def __init__(self, flag: threading.Event) -> None:
+        self.flag = flag
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await stop.wait()
+        finally:
+            self.flag.set()
+
+
+def _demo_in_background(url: str, key: str, history: int | None, stopping: threading.Event) -> None:
+    """`up --demo` in a thread; when the server stops, it stops without a word (its send is not retried)."""
+    try:
+        _send_demo(url, key, history, stopping)
+    except Exception as error:
+        if not stopping.is_set():
+            print(f"demo: stopped sending: {error}", file=sys.stderr, flush=True)
+
+
+def _send_demo(url: str, key: str, history: int | None, stopping: threading.Event) -> None:
+    """Wait until the server is ready, backfill an hour (`history` events: the first start only), then a
+    gentle live trickle; later starts resume the trickle, already drifted."""
     for _ in range(120):
         try:
             if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
@@ -186,7 +212,7 @@ def _demo_in_background(url: str, key: str, history: int | None) -> None:
     end, seed = datetime.now(UTC), secrets.randbits(32)
     if history is None:
         print("demo: the store has the demo's history already; sending 2 events/s live", flush=True)
-        _live(sender, 2.0, seed, end)
+        _live(sender, 2.0, seed, end, stopping)
         return
     start = end - timedelta(hours=1)
     traffic = DemoTraffic(seed=seed, shift_at=start + demo_monitor.SHIFT_AT * (end - start))
@@ -195,7 +221,7 @@ def _demo_in_background(url: str, key: str, history: int | None) -> None:
         f"demo: sent {report.inference} inference and {report.feedback} feedback events; now 2 events/s live",
         flush=True,
     )
-    _live(sender, 2.0, seed + 1, traffic.shift_at)
+    _live(sender, 2.0, seed + 1, traffic.shift_at, stopping)
 
 
 def _demo_key(rt: Runtime) -> tuple[str, str]:

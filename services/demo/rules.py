@@ -68,6 +68,21 @@ RULES: tuple[RuleSpec, ...] = (
             "annotations": {"summary": "{{route}}: {{value}} of the watched signals drifted (see Drift)"},
         }
     ),
+    RuleSpec.model_validate(
+        {
+            "name": "Scoring lag",
+            "metric": "evaluation.lag_seconds",
+            "window": "5m",
+            "comparator": ">",
+            "threshold": 300,
+            "min_samples": 0,
+            "for": "1m",
+            "severity": "warning",
+            "annotations": {
+                "summary": "Scoring is {{value}} s behind ingest ({{samples}} calls waiting): scores and alerts lag"
+            },
+        }
+    ),
 )
 """Console-only rules (no channels): the user adds a webhook, Slack or PagerDuty channel to page someone.
 

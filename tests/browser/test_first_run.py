@@ -52,7 +52,7 @@ def _shown(page: Page, url: str, view: str) -> list[str]:
 def test_every_command_shown_to_a_newcomer_works_as_written(
     newcomer: TelltaleServer, context: BrowserContext, tmp_path: Path
 ) -> None:
-    banner = newcomer.log.read_text()
+    banner = newcomer.log_path.read_text()
     exports = _EXPORT.search(banner)
     assert exports, f"no export line in the first-start banner:\n{banner}"
     admin_key = dict(part.split("=", 1) for part in exports.group(1).split()[1:])["ADMIN_KEY"]

@@ -106,4 +106,4 @@ def test_the_server_runs_without_the_test_tools(tmp_path: Path) -> None:
             assert admin.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
     finally:
         server.stop()
-    assert "not installed by `make up`" not in server.log.read_text()
+    assert "not installed by `make up`" not in server.log_path.read_text()

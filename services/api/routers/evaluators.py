@@ -58,7 +58,7 @@ async def set_policy(
     return _info(name, evaluator, policy)
 
 
-def _info(name: str, evaluator: Evaluator, policy: EvaluatorPolicy) -> EvaluatorInfo:
+def _info(name: str, evaluator: type[Evaluator], policy: EvaluatorPolicy) -> EvaluatorInfo:
     return EvaluatorInfo(
         name=name,
         version=evaluator.version,
