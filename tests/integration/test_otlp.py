@@ -199,7 +199,7 @@ def wait_for_event(server: TelltaleServer, span_or_id: ReadableSpan | str, evalu
             detail = response.json()
             if evaluator is None or any(e["evaluator"] == evaluator for e in detail["evaluations"]):
                 return detail
-        server.wait_processed(timeout_s=30)
+        server.wait_processed()
         time.sleep(0.1)
     raise AssertionError(f"no event (with {evaluator}) for {span_or_id}")
 

@@ -100,7 +100,7 @@ def test_the_server_runs_without_the_test_tools(tmp_path: Path) -> None:
             f"{server.url}/v1/inference", json=[inference()], headers={"Authorization": f"Bearer {INGEST_KEY}"}
         )
         assert response.status_code == 200, response.text
-        server.wait_processed(timeout_s=120)
+        server.wait_processed()
         with server.client() as admin:
             assert admin.get("/v1/metrics/summary").json()["rows"][0]["count"] >= 1
             assert admin.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
