@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, SecretStr, SerializationInfo, field_serializer
 
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+MASK = "**********"
 
 
 def _reveal(secret: SecretStr, info: SerializationInfo) -> str:
     """The secret only for storage (context {"reveal": True}); a mask for everyone else."""
-    return secret.get_secret_value() if (info.context or {}).get("reveal") else "**********"
+    return secret.get_secret_value() if (info.context or {}).get("reveal") else MASK
 
 
 class WebhookChannel(BaseModel):
@@ -71,3 +72,20 @@ Channel = Annotated[WebhookChannel | SlackChannel | PagerDutyChannel, Field(disc
 def describe(channel: Channel, index: int) -> str:
     """A name for the channel safe to log and to return: its position, type and host, never a secret."""
     return f"{index}:{channel.type}:{urlsplit(channel.target).hostname or '?'}"
+
+
+def secrets(channel: Channel) -> list[str]:
+    """The channel's key material: the signing secret, the routing key, or Slack's URL and its token path."""
+    if isinstance(channel, WebhookChannel):
+        return [channel.secret.get_secret_value()]
+    if isinstance(channel, PagerDutyChannel):
+        return [channel.routing_key.get_secret_value()]
+    path = urlsplit(channel.target).path
+    return [channel.target, *([path] if len(path) > 1 else [])]
+
+
+def redact(channel: Channel, text: str) -> str:
+    """Text that may echo what was sent (a receiver's error), with the channel's secrets masked."""
+    for secret in secrets(channel):
+        text = text.replace(secret, MASK)
+    return text
