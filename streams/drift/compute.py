@@ -15,7 +15,7 @@ import pandas as pd
 
 from telltale_server.streams.drift import embedding
 from telltale_server.streams.drift.config import MonitorConfig
-from telltale_server.streams.drift.report import slim
+from telltale_server.streams.drift.report import prepare
 from telltale_server.streams.drift.segments import Segment, split
 from telltale_server.streams.drift.signals import Signal, watched
 
@@ -151,7 +151,7 @@ def _tabular(
         drift_share=cfg.drift_share,
     )
     snapshot = Report([preset], include_tests=True).run(current_data=dataset(cur), reference_data=dataset(ref))
-    return _parse(snapshot.dict(), signals, cur, ref), slim(snapshot.get_html_str(as_iframe=False))
+    return _parse(snapshot.dict(), signals, cur, ref), prepare(snapshot.get_html_str(as_iframe=False))
 
 
 def _descriptors(signals: list[Signal]) -> list[Any]:
