@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     drift_interval_s: float = Field(default=30.0, gt=0, description="How often the drift job looks for closed windows.")
     metrics_port: int = Field(
         default=9464, ge=0, le=65535, description="Prometheus /metrics port of `worker` and `alerts` (0: off)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Least severe log records written (every line is masked for key material)."
     )
     init_project: str | None = Field(default=None, description="Project created on first start (headless).")
     init_ingest_key: str | None = None

@@ -78,7 +78,7 @@ def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
     app = create_app(rt)
     heap.settle()
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None)
     finally:
         rt.close()
     return 0
@@ -204,8 +204,8 @@ def _print_first_start(first: Bootstrap, url: str) -> None:
             [
                 "",
                 f"  Project '{first.project_id}' is ready. New keys are shown once; store them now.",
-                f"    ingest key: {first.ingest_key or '(as configured)'}",
-                f"    admin key:  {first.admin_key or '(as configured)'}",
+                f"    ingest key: {first.shown('ingest')}",
+                f"    admin key:  {first.shown('admin')}",
                 "",
                 f'  Send an event:  curl -H "Authorization: Bearer <ingest key>" {url}/v1/inference \\',
                 '                   -d \'[{"event_id": "'
