@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import orjson
@@ -30,33 +28,6 @@ from tests.support.server import ADMIN_KEY, INGEST_KEY, ROOT, TelltaleServer
 
 HOUR = timedelta(hours=1)
 ROGUE_REPORT = "rogue-report-0001"
-
-
-class Canary:
-    """A loopback HTTP server that records every request: a payload that ran would call it."""
-
-    def __init__(self) -> None:
-        self.hits: list[str] = []
-        canary = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _record(self) -> None:
-                canary.hits.append(f"{self.command} {self.path}")
-                self.send_response(204)
-                self.end_headers()
-
-            do_GET = do_POST = do_OPTIONS = _record
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def payloads(canary: str) -> list[str]:
@@ -151,14 +122,15 @@ def store_rogue_report(data_dir: Any, project: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def canary() -> Iterator[Canary]:
-    c = Canary()
+def canary() -> Iterator[Receiver]:
+    """A loopback HTTP server that records every request: a payload that ran would call it."""
+    c = Receiver()
     yield c
     c.close()
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory, canary: Canary) -> Iterator[dict[str, Any]]:
+def hostile(tmp_path_factory: pytest.TempPathFactory, canary: Receiver) -> Iterator[dict[str, Any]]:
     """A server holding the payloads everywhere: events, feedback, evaluations, drift, an alert, a dataset."""
     data_dir = tmp_path_factory.mktemp("xss") / "data"
     srv = TelltaleServer(
@@ -172,7 +144,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, canary: Canary) -> Iterato
     store_rogue_report(data_dir, srv.project)
     srv.start()
     receiver = Receiver()
-    p = payloads(canary.url)
+    p = payloads(canary.origin)
     t0 = floor(datetime.now(UTC), 3600) - 3 * HOUR
     events = hostile_events(p, t0)
     monitor = {
@@ -242,13 +214,13 @@ UNSAFE_DOM = """() => {
 }"""
 
 
-def assert_nothing_ran(page: Page, canary: Canary, where: str) -> None:
+def assert_nothing_ran(page: Page, canary: Receiver, where: str) -> None:
     """No frame ran a payload, none holds injected markup, the canary heard nothing."""
     page.wait_for_load_state("networkidle")
     for frame in frames(page):
         assert frame.evaluate("typeof window.__pwned") == "undefined", f"{where}: a payload ran in {frame.url}"
         assert frame.evaluate(UNSAFE_DOM) == [], f"{where}: injected markup in {frame.url}"
-    assert canary.hits == [], f"{where}: the canary was called: {canary.hits}"
+    assert canary.attempts == 0, f"{where}: the canary was called: {canary.received}"
 
 
 REPORT_DATA = "JSON.stringify(Object.keys(window).filter((k) => k.includes('metric_')).map((k) => window[k]))"
@@ -278,7 +250,7 @@ def page(context: BrowserContext, hostile: dict[str, Any]) -> Page:
     return page
 
 
-def test_no_payload_runs_in_any_console_view(page: Page, hostile: dict[str, Any], canary: Canary) -> None:
+def test_no_payload_runs_in_any_console_view(page: Page, hostile: dict[str, Any], canary: Receiver) -> None:
     url = hostile["server"].url
     sign_in(page, url)
     views = [
@@ -299,7 +271,7 @@ def test_no_payload_runs_in_any_console_view(page: Page, hostile: dict[str, Any]
     expect(page.locator("td", has_text="</script><script>").first).to_be_visible()  # the payloads, as text
 
 
-def test_no_payload_runs_in_the_drift_report(page: Page, hostile: dict[str, Any], canary: Canary) -> None:
+def test_no_payload_runs_in_the_drift_report(page: Page, hostile: dict[str, Any], canary: Receiver) -> None:
     url = hostile["server"].url
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if re.search("Content Security Policy|CORS", m.text) else None)

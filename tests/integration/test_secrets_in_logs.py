@@ -9,9 +9,7 @@ its new keys once, by design; nothing repeats them.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.support.alerts import Receiver
+from tests.support.alerts import Received, Receiver
 from tests.support.browser import wait_for
 from tests.support.events import inference
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
@@ -30,38 +28,14 @@ ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"
 JUDGE_KEY = "sk-judge-77b1c0ffee5e11a9d"
 
 
-class Echo:
-    """A receiver that fails with 500 and sends back the headers and body it got, as a careless endpoint would."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-        echo = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                echo.attempts += 1
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                answer = f"{self.path} {dict(self.headers)} {body.decode(errors='replace')}".encode()
-                self.send_response(500)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def echo(got: Received) -> bytes:
+    """What a careless endpoint answers: the request it got, headers and body."""
+    return f"{got.path} {got.headers} {got.body.decode(errors='replace')}".encode()
 
 
 @pytest.fixture
-def receivers() -> Iterator[tuple[Receiver, Echo]]:
-    ok, failing = Receiver(), Echo()
+def receivers() -> Iterator[tuple[Receiver, Receiver]]:
+    ok, failing = Receiver(), Receiver(status=500, answer=echo)
     yield ok, failing
     ok.close()
     failing.close()
@@ -92,7 +66,7 @@ def server_output(server: TelltaleServer) -> str:
     return (server.data_dir.parent / f"{server.data_dir.name}-server.log").read_text(errors="replace")
 
 
-def test_a_full_run_never_prints_a_secret(tmp_path: Path, receivers: tuple[Receiver, Echo]) -> None:
+def test_a_full_run_never_prints_a_secret(tmp_path: Path, receivers: tuple[Receiver, Receiver]) -> None:
     ok, failing = receivers
     server = TelltaleServer(
         tmp_path / "data",
@@ -107,12 +81,12 @@ def test_a_full_run_never_prints_a_secret(tmp_path: Path, receivers: tuple[Recei
     server.start()
     try:
         with server.client(cli_key) as admin, server.client(INGEST_KEY) as ingest:
-            made = admin.post("/v1/alert-rules", json=rule("delivered", channels(ok.url)))
+            made = admin.post("/v1/alert-rules", json=rule("delivered", channels(ok.origin)))
             assert made.status_code == 201, made.text
             tested = admin.post(f"/v1/alert-rules/{made.json()['id']}/test")
             assert [r["ok"] for r in tested.json()] == [True, True, True], tested.text
             closed_port = {"type": "webhook", "url": "http://127.0.0.1:1/hook", "secret": WEBHOOK_SECRET}
-            broken = [*channels(failing.url), closed_port]
+            broken = [*channels(failing.origin), closed_port]
             assert admin.post("/v1/alert-rules", json=rule("failing", broken)).status_code == 201
             refused = admin.post(
                 "/v1/alert-rules",

@@ -7,7 +7,8 @@ never makes) any other connection, so a guard that let something through shows u
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpcore
 
@@ -95,19 +96,12 @@ class LoopbackOnly(httpcore.AsyncNetworkBackend):
         self.connected: list[tuple[str, int]] = []
         self.stopped: list[tuple[str, int]] = []
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         if not ipaddress.ip_address(host.split("%", 1)[0]).is_loopback:
             self.stopped.append((host, port))
             raise httpcore.ConnectError("the test network reaches loopback only")
         self.connected.append((host, port))
-        return await self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return await self.inner.connect_tcp(host, port, *args, **kwargs)
 
     async def sleep(self, seconds: float) -> None:
         await self.inner.sleep(seconds)
