@@ -28,6 +28,8 @@ from tests.support.server import ADMIN_KEY, INGEST_KEY, ROOT, TelltaleServer
 
 HOUR = timedelta(hours=1)
 ROGUE_REPORT = "rogue-report-0001"
+OLD_REPORT = "unknown-layout-0001"
+"""A stored page that is not Evidently's layout (as a report from before the escaping could be)."""
 
 
 def payloads(canary: str) -> list[str]:
@@ -97,7 +99,7 @@ def hostile_feedback(p: list[str], events: list[dict[str, Any]]) -> list[dict[st
 
 def store_rogue_report(data_dir: Any, project: str) -> None:
     """A stored report in Evidently's layout whose last script probes what it can reach, as if a payload had got
-    past the escaping (written before the server starts: the embedded store has one owner)."""
+    past the escaping, and a page of another layout (written before the server starts: the store has one owner)."""
     probe = f"""<html><head><script>
     var metric_{"0" * 32} = {{}};
     var additional_graphs_metric_{"0" * 32} = {{}};
@@ -115,10 +117,12 @@ def store_rogue_report(data_dir: Any, project: str) -> None:
         "import sys, datetime; from telltale_server.schemas.store import Store; "
         "from telltale_server.schemas.migrate import migrate; "
         f"s = Store('chdb://{data_dir / 'clickhouse'}'); migrate(s); "
-        "s.client().insert('drift_reports', [[sys.argv[1], sys.argv[2], sys.argv[3], datetime.datetime.now()]], "
-        "column_names=['project_id', 'run_id', 'html', 'computed_at'])"
+        "now = datetime.datetime.now(); rows = [[sys.argv[1], sys.argv[2], sys.argv[3], now], "
+        "[sys.argv[1], sys.argv[4], sys.argv[5], now]]; "
+        "s.client().insert('drift_reports', rows, column_names=['project_id', 'run_id', 'html', 'computed_at'])"
     )
-    subprocess.run([sys.executable, "-c", script, project, ROGUE_REPORT, probe], cwd=ROOT, check=True)
+    old = "<script>window.__pwned=1</script>"
+    subprocess.run([sys.executable, "-c", script, project, ROGUE_REPORT, probe, OLD_REPORT, old], cwd=ROOT, check=True)
 
 
 @pytest.fixture(scope="module")
@@ -315,3 +319,9 @@ def test_a_report_opened_directly_gets_an_opaque_origin(context: BrowserContext,
     page.goto(f"{hostile['server'].url}/v1/drift/{ROGUE_REPORT}/report")
     probe = wait_for(lambda: page.evaluate("window.__probe && window.__probe.api && window.__probe"), "the probe")
     assert probe["origin"] == "null" and probe["storage"] == "SecurityError" and probe["api"] == "TypeError"
+
+
+def test_a_stored_page_of_another_layout_is_not_served(hostile: dict[str, Any]) -> None:
+    with hostile["server"].client() as admin:
+        refused = admin.get(f"/v1/drift/{OLD_REPORT}/report")
+    assert refused.status_code == 410 and "telltale replay --drift" in refused.text and "__pwned" not in refused.text
