@@ -2,40 +2,57 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    NonNegativeInt,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
-from telltale_server.schemas import limits
+from telltale_server.schemas import limits, times
+from telltale_server.schemas.nesting import too_deep
 
 SCHEMA_VERSION = 1
 
 ShortStr = Annotated[str, StringConstraints(max_length=limits.MAX_LABEL_CHARS)]
 Text = Annotated[str, StringConstraints(max_length=limits.MAX_TEXT_CHARS)]
+
+
+def _not_integer(value: Any) -> Any:
+    """An integer beyond 64 bits is refused rather than rounded into a float."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"integer outside {limits.MIN_INTEGER}..{limits.MAX_INTEGER}")
+    return value
+
+
+Integer = Annotated[int, Field(ge=limits.MIN_INTEGER, le=limits.MAX_INTEGER)]
 AttributeValue = (
-    Annotated[str, StringConstraints(max_length=limits.MAX_ATTRIBUTE_VALUE_CHARS)] | int | float | bool | None
+    Annotated[str, StringConstraints(max_length=limits.MAX_ATTRIBUTE_VALUE_CHARS)]
+    | Integer
+    | Annotated[float, BeforeValidator(_not_integer)]
+    | bool
+    | None
 )
+TokenCount = Annotated[int, Field(ge=0, le=limits.MAX_TOKENS)]
+TS_DOC = f"UTC if no offset is given; from {limits.EARLIEST_TS} to {limits.MAX_CLOCK_SKEW_HOURS} h from now"
 Attributes = Annotated[dict[ShortStr, AttributeValue], Field(max_length=limits.MAX_ATTRIBUTES)]
 Tags = Annotated[list[ShortStr], Field(max_length=limits.MAX_TAGS)]
 
 
 class _Contract(BaseModel):
-    """Shared config: unknown fields are refused so a typo never silently drops data."""
+    """Shared config: unknown fields are refused so a typo never silently drops data; numbers are finite."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True, allow_inf_nan=False)
 
 
 def _check_schema_version(value: Any) -> Any:
@@ -46,23 +63,57 @@ def _check_schema_version(value: Any) -> Any:
 
 
 def _utc(value: datetime) -> datetime:
-    """Read naive timestamps as UTC and refuse clocks that run far ahead."""
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if value > datetime.now(UTC) + timedelta(hours=limits.MAX_CLOCK_SKEW_HOURS):
+    """Read naive timestamps as UTC and refuse times the store cannot keep or clocks that run far ahead."""
+    value = times.utc(value)
+    if value < times.EARLIEST:
+        raise ValueError(f"ts lies before {limits.EARLIEST_TS}, the earliest time stored")
+    if value > _horizon():
         raise ValueError(f"ts lies more than {limits.MAX_CLOCK_SKEW_HOURS} h in the future")
     return value
+
+
+_HORIZON: list[float | datetime] = [0.0, times.EARLIEST]
+
+
+def _horizon() -> datetime:
+    """Now plus the allowed clock skew, read from the clock at most once a second (it is per event)."""
+    tick = time.monotonic()
+    if tick - _HORIZON[0] >= 1.0:
+        _HORIZON[:] = [tick, datetime.now(UTC) + timedelta(hours=limits.MAX_CLOCK_SKEW_HOURS, seconds=1)]
+    return _HORIZON[1]  # type: ignore[return-value]
 
 
 class ChatMessage(BaseModel):
     """One chat message; extra keys (tool_calls, tool_call_id, ...) are kept as sent."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        allow_inf_nan=False,
+        json_schema_extra={
+            "description": "One chat message; extra keys (tool_calls, tool_call_id, ...) are kept as sent. "
+            f"Content parts and extra keys nest at most {limits.MAX_NESTING} levels deep."
+        },
+    )
 
     role: ShortStr = Field(description="system, user, assistant, tool, ...")
     content: Text | list[dict[str, Any]] | None = Field(
         default=None, description="Text, or OpenAI-style content parts ({type, text, ...})."
     )
     name: ShortStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shallow(cls, data: Any) -> Any:
+        """Free-form JSON nested without end would exhaust every serialiser downstream: refuse it here.
+
+        A message of plain values (the usual role and text) has nothing to walk."""
+        if isinstance(data, dict) and not any(isinstance(value, dict | list) for value in data.values()):
+            return data
+        path = too_deep(data, limits.MAX_NESTING)
+        if path is not None:
+            raise ValueError(f"nested deeper than {limits.MAX_NESTING} levels at {path}")
+        return data
 
     def text(self) -> str:
         """The message's readable text, with content parts joined."""
@@ -80,39 +131,43 @@ class Context(_Contract):
     score: float | None = None
 
 
-def _passage(data: Any) -> Any:
+def _passage(text: str) -> Context:
     """A plain string is a passage's text."""
-    return {"text": data} if isinstance(data, str) else data
+    return Context(text=text)
 
 
 PassageIn = Annotated[
-    Context,
-    BeforeValidator(
-        _passage, json_schema_input_type=Context | Annotated[str, Field(max_length=limits.MAX_CONTEXT_CHARS)]
-    ),
+    Context | Annotated[str, StringConstraints(max_length=limits.MAX_CONTEXT_CHARS), AfterValidator(_passage)],
+    Field(union_mode="left_to_right"),
 ]
+"""A passage object, or a string read as one: the object is checked in compiled code, only a string costs a call."""
 
 
 class Usage(_Contract):
     """Token counts and cost in USD; OpenAI's prompt/completion names are accepted too."""
 
-    input_tokens: NonNegativeInt | None = Field(
+    input_tokens: TokenCount | None = Field(
         default=None,
         validation_alias=AliasChoices("input_tokens", "prompt_tokens"),
         description="Also read from OpenAI's name, prompt_tokens.",
     )
-    output_tokens: NonNegativeInt | None = Field(
+    output_tokens: TokenCount | None = Field(
         default=None,
         validation_alias=AliasChoices("output_tokens", "completion_tokens"),
         description="Also read from OpenAI's name, completion_tokens.",
     )
-    total_tokens: NonNegativeInt | None = None
-    cost: NonNegativeFloat | None = Field(default=None, description="Cost of the call in USD, if known.")
+    total_tokens: TokenCount | None = Field(default=None, description="Default: input_tokens + output_tokens.")
+    cost: Annotated[float, Field(ge=0, le=limits.MAX_COST_USD)] | None = Field(
+        default=None, description="Cost of the call in USD, if known."
+    )
 
     @model_validator(mode="after")
     def _total(self) -> Usage:
         if self.total_tokens is None and (self.input_tokens is not None or self.output_tokens is not None):
-            object.__setattr__(self, "total_tokens", (self.input_tokens or 0) + (self.output_tokens or 0))
+            total = (self.input_tokens or 0) + (self.output_tokens or 0)
+            if total > limits.MAX_TOKENS:
+                raise ValueError(f"input_tokens + output_tokens = {total} exceeds {limits.MAX_TOKENS}")
+            object.__setattr__(self, "total_tokens", total)
         return self
 
 
@@ -121,7 +176,7 @@ class InferenceEvent(_Contract):
 
     schema_version: Annotated[int, Field(description="Contract version; 1.")] = SCHEMA_VERSION
     event_id: UUID = Field(description="Made by the client; re-sending the same id is a no-op.")
-    ts: datetime = Field(description="When the call started (UTC if no offset is given).")
+    ts: datetime = Field(description=f"When the call started ({TS_DOC})")
     trace_id: ShortStr | None = Field(default=None, description="OpenTelemetry trace id, if any.")
     span_id: ShortStr | None = None
     parent_span_id: ShortStr | None = None
@@ -173,7 +228,7 @@ class FeedbackEvent(_Contract):
     event_id: UUID = Field(description="Made by the client; re-sending the same id is a no-op.")
     inference_id: UUID | None = Field(default=None, description="The InferenceEvent judged.")
     trace_id: ShortStr | None = Field(default=None, description="Or the trace it belongs to.")
-    ts: datetime
+    ts: datetime = Field(description=f"When the feedback was given ({TS_DOC})")
     kind: FeedbackKind
     value: bool | float | ShortStr | None = Field(
         default=None, description="thumbs: true/false or 'up'/'down'; rating: 1-5; others: optional."

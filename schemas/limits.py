@@ -35,3 +35,21 @@ MAX_ATTRIBUTE_VALUE_CHARS = 4096
 
 MAX_CLOCK_SKEW_HOURS = 24
 """How far in the future an event's `ts` may lie before it is refused as a broken clock."""
+
+EARLIEST_TS = "1970-01-01T00:00:00Z"
+"""Earliest event time (and query time) accepted: the Unix epoch, where the store's time columns begin."""
+
+LATEST_QUERY_TS = "2100-01-01T00:00:00Z"
+"""Latest time a query may name (`from`, `to`, a silence's end): far past any event's `ts`."""
+
+MAX_TOKENS = 2**32 - 1
+"""Largest token count (input, output and their total): the range of the store's UInt32 column."""
+
+MAX_COST_USD = 1_000_000.0
+"""Largest cost of one call in USD: anything above is a unit mistake, and sums over it stay finite."""
+
+MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1
+"""Range of an integer attribute value: a signed 64-bit integer, as JSON parsers everywhere read it."""
+
+MAX_NESTING = 32
+"""Deepest nesting of free-form JSON in an event (a chat message's content parts and extra keys)."""

@@ -14,9 +14,12 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _time(value: datetime) -> str:
-    """Exact epoch seconds with microseconds, which ClickHouse reads into DateTime64 (and strftime is slow)."""
+    """Exact epoch seconds with microseconds, which ClickHouse reads into DateTime64 (and strftime is slow).
+
+    The seconds are padded to ten digits: ClickHouse reads a shorter number as a date (YYYYMMDD and the like).
+    """
     delta = value - EPOCH
-    return f"{delta.days * 86400 + delta.seconds}.{delta.microseconds:06d}"
+    return f"{delta.days * 86400 + delta.seconds:010d}.{delta.microseconds:06d}"
 
 
 def _json(value: Any) -> str:

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     port: int = 8600
     max_body_bytes: int = limits.MAX_BODY_BYTES
     max_batch_items: int = limits.MAX_BATCH_ITEMS
+    otel_hold_s: float = Field(
+        default=15.0,
+        ge=0,
+        description="How long an OpenTelemetry LLM span waits for its trace's retriever span before it is stored "
+        "without contexts.",
+    )
     prices_file: Path | None = Field(default=None, description="Extra model prices (JSON), over the shipped table.")
     evaluators: list[str] | None = Field(
         default=None, description='Evaluators to run, e.g. ["usage","safety.pii"]; default: every local one.'
@@ -49,6 +55,23 @@ class Settings(BaseSettings):
     judge_concurrency: int = Field(default=4, ge=1, description="Judge calls in flight at once within a batch.")
     runner_batch_size: int = Field(default=2000, description="Most events the local runner evaluates at once.")
     runner_idle_poll_s: float = Field(default=1.0, description="How often the runner looks for missed events.")
+    evaluator_workers: int | None = Field(
+        default=None, ge=0, description="Evaluator processes of local mode; default: one per CPU; 0: in-process."
+    )
+    evaluator_nice: int = Field(
+        default=5, ge=0, le=19, description="How much lower the evaluator processes' CPU priority is than the server's."
+    )
+    overload_policy: Literal["keep", "sample"] = Field(
+        default="keep",
+        description="Past overload_backlog unscored events: keep scoring everything and fall behind, or sample.",
+    )
+    overload_backlog: int = Field(default=50_000, ge=1, description="Backlog (events) past which the policy applies.")
+    overload_sample_rate: float = Field(
+        default=0.1, gt=0, le=1, description="With `sample`: share of events each sampled evaluator scores."
+    )
+    overload_full: list[str] = Field(
+        default_factory=lambda: ["usage"], description="With `sample`: evaluators that still score every event."
+    )
     alerts_allowed_networks: list[str] = Field(
         default_factory=list,
         description='Private hosts or networks alert channels may reach, e.g. ["127.0.0.0/8", "hooks.internal"].',

@@ -12,6 +12,8 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 CHDB_SCHEME = "chdb://"
+INSERT_SETTINGS = {"max_partitions_per_insert_block": 0}
+"""Event times come from clients: one valid batch may span more months (partitions) than the default 100."""
 
 
 class StoreLockedError(RuntimeError):
@@ -68,7 +70,7 @@ class Store:
     def insert_json(self, table: str, rows: bytes) -> None:
         """Insert JSON objects (one per line, or a JSON array); ClickHouse parses them, which beats Python encoding."""
         if rows and rows != b"[]":
-            self.client().raw_insert(table, insert_block=rows, fmt="JSONEachRow")
+            self.client().raw_insert(table, insert_block=rows, fmt="JSONEachRow", settings=INSERT_SETTINGS)
 
     def close(self) -> None:
         """Release every thread's client (which shuts the embedded engine down) and the data-directory lock."""

@@ -9,11 +9,15 @@ from typing import Protocol
 from telltale_server.schemas.migrate import migrate
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
+from telltale_server.services import heap
 from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.auth.keys import KeyRing
 from telltale_server.services.datasets.continuous import CurationJob
 from telltale_server.services.ingest.kafka_log import KafkaEventLog
 from telltale_server.services.ingest.log import StoreEventLog
+from telltale_server.services.ingest.otel.expiry import HeldCallsJob
+from telltale_server.services.ingest.otel.held import HeldSpans
+from telltale_server.services.ingest.otel.receiver import TraceReceiver
 from telltale_server.services.ingest.service import IngestService
 from telltale_server.streams.drift.job import DriftJob
 from telltale_server.streams.evaluators import registry
@@ -22,6 +26,9 @@ from telltale_server.streams.evaluators.policy import StoredPolicies
 from telltale_server.streams.pipeline import Pipeline
 from telltale_server.streams.runners.evaluate import EvaluateRole
 from telltale_server.streams.runners.local import LocalRunner
+from telltale_server.streams.runners.overload import Overload
+from telltale_server.streams.runners.pool import EvaluatorPool, InProcess, Scoring, default_size
+from telltale_server.streams.runners.scoring import Scorer
 from telltale_server.streams.runners.store.consumer import StoreRole
 from telltale_server.streams.sink import Sink
 
@@ -44,12 +51,16 @@ class Runtime:
     store: Store
     keys: KeyRing
     ingest: IngestService
+    traces: TraceReceiver
     runner: LocalRunner | None
     policies: StoredPolicies
-    evaluators: list[Evaluator]
+    evaluators: list[type[Evaluator]]
     jobs: list[Job] = field(default_factory=list)
 
     def close(self) -> None:
+        """Stop the evaluator processes (bounded), then release the store."""
+        if self.runner is not None:
+            self.runner.scoring.close()
         self.store.close()
 
 
@@ -59,34 +70,54 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     migrate(store, settings.clickhouse_cluster)
     sink = Sink(store)
     policies = StoredPolicies(store)
-    evaluators = registry.build(settings, tuple(settings.evaluators or registry.DEFAULT))
+    names = tuple(settings.evaluators or registry.DEFAULT)
+    kinds = registry.kinds(names)
     runner = None
     if with_runner:
         runner = LocalRunner(
             store,
-            Pipeline(evaluators, policies),
+            scoring(settings, names),
             sink,
+            names,
+            policies,
+            Overload(
+                settings.overload_policy,
+                settings.overload_backlog,
+                settings.overload_sample_rate,
+                settings.overload_full,
+            ),
             batch_size=settings.runner_batch_size,
             idle_poll_s=settings.runner_idle_poll_s,
         )
     log = StoreEventLog(store, sink, on_inference=runner.offer if runner else None)
-    jobs: list[Job] = []
+    ingest = IngestService(log, settings.max_batch_items)
+    traces = TraceReceiver(ingest, HeldSpans(store), settings.otel_hold_s)
+    jobs: list[Job] = [HeldCallsJob(traces)]
     if runner is not None:
         alerts = AlertLoop(store, settings)
         runner.listeners.append(alerts.wake)
-        jobs = [runner, alerts, CurationJob(store)]
+        jobs += [runner, alerts, CurationJob(store)]
         if settings.drift_enabled:
             jobs.append(DriftJob(store, interval_s=settings.drift_interval_s))
     return Runtime(
         settings=settings,
         store=store,
         keys=KeyRing(store),
-        ingest=IngestService(log, settings.max_batch_items),
+        ingest=ingest,
+        traces=traces,
         runner=runner,
         policies=policies,
-        evaluators=evaluators,
+        evaluators=kinds,
         jobs=jobs,
     )
+
+
+def scoring(settings: Settings, names: tuple[str, ...]) -> Scoring:
+    """Local mode's evaluator processes, one per CPU unless configured; with 0, scoring in this process."""
+    size = default_size(settings.evaluator_workers)
+    if size == 0:
+        return InProcess(Scorer(registry.build(settings, names)))
+    return EvaluatorPool(settings, names, size, on_ready=heap.settle)
 
 
 def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
@@ -96,15 +127,18 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
     migrate(store, settings.clickhouse_cluster)
     policies = StoredPolicies(store)
     log = KafkaEventLog(settings.kafka_bootstrap, store)
+    ingest = IngestService(log, settings.max_batch_items)
+    traces = TraceReceiver(ingest, HeldSpans(store), settings.otel_hold_s)
     return Runtime(
         settings=settings,
         store=store,
         keys=KeyRing(store),
-        ingest=IngestService(log, settings.max_batch_items),
+        ingest=ingest,
+        traces=traces,
         runner=None,
         policies=policies,
-        evaluators=registry.build(settings, tuple(settings.evaluators or registry.DEFAULT)),
-        jobs=[log, *cluster_roles(settings, roles, store)],
+        evaluators=registry.kinds(tuple(settings.evaluators or registry.DEFAULT)),
+        jobs=[log, HeldCallsJob(traces), *cluster_roles(settings, roles, store)],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +12,10 @@ from typing import Any
 import orjson
 
 from telltale_server.schemas import limits
+
+TABLE = "dead_letters_v2"
+"""The dead letters' table (migration 0008): deduplicated on `dead_letter_id`."""
+IDS = uuid.UUID("5d0c2a7e-8f14-4b39-9a6e-3c1f7d2b8e40")
 
 
 @dataclass(frozen=True)
@@ -38,12 +43,18 @@ class DeadLetter:
     errors: tuple[FieldError, ...] = ()
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
+    @property
+    def dead_letter_id(self) -> uuid.UUID:
+        """Deterministic: the same refusal of the same bytes from the same place, delivered again, is the same row."""
+        where = "\n".join((self.project_id, self.source, self.kind, str(self.item_index), self.event_id, self.reason))
+        return uuid.uuid5(IDS, f"{where}\n{hashlib.sha256(self.raw).hexdigest()}")
+
     def row(self) -> list[Any]:
         """The dead_letters row, in COLUMNS order; raw bytes are kept as they came, up to the body limit."""
         raw = self.raw[: limits.MAX_BODY_BYTES]
         return [
             self.project_id,
-            uuid.uuid4(),
+            self.dead_letter_id,
             self.received_at,
             self.source,
             self.kind,

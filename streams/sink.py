@@ -25,16 +25,25 @@ class Sink:
     def evaluations(self, rows: Sequence[dict[str, Any]]) -> None:
         self._insert_json("evaluations", rows)
 
+    def encoded_evaluations(self, rows: bytes) -> None:
+        """Evaluation rows the evaluator processes already encoded as a JSONEachRow array."""
+        self._insert_encoded("evaluations", rows)
+
     def dead_letters(self, letters: Sequence[deadletter.DeadLetter]) -> None:
         """Dead letters go in through the native format: their raw bytes need not be valid UTF-8."""
         if letters:
             with telemetry.store_batch("dead_letters"):
                 self.store.client().insert(
-                    "dead_letters", [letter.row() for letter in letters], column_names=deadletter.COLUMNS
+                    deadletter.TABLE, [letter.row() for letter in letters], column_names=deadletter.COLUMNS
                 )
 
     def _insert_json(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         """One timed insert of a non-empty batch."""
         if rows:
+            self._insert_encoded(table, to_json_rows(list(rows)))
+
+    def _insert_encoded(self, table: str, rows: bytes) -> None:
+        """One timed insert of encoded rows; an empty array writes nothing."""
+        if rows and rows != b"[]":
             with telemetry.store_batch(table):
-                self.store.insert_json(table, to_json_rows(list(rows)))
+                self.store.insert_json(table, rows)

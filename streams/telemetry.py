@@ -20,12 +20,27 @@ INGEST_REFUSED = Counter(
     "Whole ingest requests refused, by reason (malformed, too_large, unsupported_media, log_unavailable).",
     ["kind", "reason"],
 )
+OTLP_SPANS = Counter(
+    "telltale_otlp_spans",
+    "Spans received over OTLP, by what became of them (call, held, retrieval, context, unknown, unmapped).",
+    ["outcome"],
+)
 EVALUATED = Counter("telltale_evaluated_events", "Inference events run through the evaluators.", ["runner"])
 EVALUATION_BACKLOG = Gauge(
     "telltale_evaluation_backlog_events", "Stored or published inference events not yet evaluated.", ["runner"]
 )
 EVALUATION_LAG = Gauge(
     "telltale_evaluation_lag_seconds", "Age of the oldest inference event not yet evaluated (0: caught up).", ["runner"]
+)
+SKIPPED = Counter(
+    "telltale_evaluation_skipped_events",
+    "Events an evaluator left unscored under the overload policy `sample` (scored later by the backfill).",
+    ["evaluator"],
+)
+UNSCORED = Gauge(
+    "telltale_evaluation_unscored_events",
+    "Events an evaluator skipped under overload and has not backfilled yet.",
+    ["evaluator"],
 )
 STORE_BATCH = Histogram(
     "telltale_store_batch_seconds",
@@ -60,6 +75,13 @@ def ingested(kind: str, accepted: int, duplicates: int, rejected: int) -> None:
             INGEST_EVENTS.labels(kind, outcome).inc(count)
 
 
+def otlp_spans(counts: dict[str, int]) -> None:
+    """Count one export's spans by outcome; `unmapped` spans were kept as dead letters."""
+    for outcome, count in counts.items():
+        if count:
+            OTLP_SPANS.labels(outcome).inc(count)
+
+
 def refused(kind: str, status: int) -> None:
     """Count a request refused as a whole, named by its HTTP status."""
     INGEST_REFUSED.labels(kind, _REFUSAL_REASONS.get(status, f"http_{status}")).inc()
@@ -70,6 +92,17 @@ def evaluation_progress(runner: str, backlog: int, lag_s: float) -> None:
     EVALUATED.labels(runner)
     EVALUATION_BACKLOG.labels(runner).set(backlog)
     EVALUATION_LAG.labels(runner).set(max(0.0, lag_s) if backlog else 0.0)
+
+
+def skipped(evaluator: str, count: int) -> None:
+    """Count events an evaluator left to the backfill."""
+    SKIPPED.labels(evaluator).inc(count)
+
+
+def unscored(counts: dict[str, int], evaluators: Iterable[str]) -> None:
+    """Events still waiting for each evaluator's backfill (0 for the others)."""
+    for name in evaluators:
+        UNSCORED.labels(name).set(counts.get(name, 0))
 
 
 class KafkaEvent(Protocol):

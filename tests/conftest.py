@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -10,6 +11,10 @@ import pytest
 from telltale_server.schemas.settings import Settings
 from telltale_server.services.runtime import Runtime, open_local
 from tests.support.server import TelltaleServer
+
+os.environ.setdefault("TELLTALE_EVALUATOR_NICE", "0")
+"""Tests check behaviour, not priorities: evaluator processes below the priority of a busy CI machine's other
+jobs would crawl (every server and runtime the tests start inherits this)."""
 
 
 @pytest.fixture(scope="module")

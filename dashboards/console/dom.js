@@ -57,11 +57,17 @@ export function emptyState(title, ...body) {
 export function formatValue(value, unit) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
   if (unit === "ratio") return `${(value * 100).toFixed(value < 0.1 ? 1 : 0)}%`;
-  if (unit === "USD") return `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
+  if (unit === "USD") return `$${value >= 1 ? value.toFixed(2) : value >= 0.01 ? value.toFixed(4) : formatNumber(value, 2)}`;
   if (unit === "ms") return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
   if (unit === "score 0..1") return value.toFixed(2);
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString("en");
-  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) < 0.01 ? formatNumber(value, 2) : value.toFixed(2);
+}
+
+// A number to `digits` significant digits, so a small amount (a call's cost, $0.000027) never reads as 0.
+export function formatNumber(value, digits = 4) {
+  return String(Number(value.toPrecision(digits)));
 }
 
 export function formatTime(iso) {

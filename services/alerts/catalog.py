@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from telltale_server.schemas.store import Store
 from telltale_server.streams.evaluators.usage import UsageEvaluator
+from telltale_server.streams.runners.local import LocalRunner
 
 Label = Literal["model", "route", "prompt_version", "environment"]
 LABELS: tuple[Label, ...] = ("model", "route", "prompt_version", "environment")
@@ -186,6 +187,22 @@ def _feedback(value: str, samples: str) -> Callable[[Window], tuple[str, dict[st
     return query
 
 
+def _lag(window: Window) -> tuple[str, dict[str, Any]]:
+    """Local mode's scoring lag: seconds since the oldest call after the runner's checkpoint was received,
+    whatever its event time (a late call is late to be scored too); 0 when every call is scored."""
+    conditions = ["project_id = {p:String}", f"received_at > ({_CHECKPOINT})"]
+    conditions += [f"{label} IN {{f_{label}:Array(String)}}" for label in LABELS if getattr(window.filters, label)]
+    if window.filters.tags:
+        conditions.append("hasAll(tags, {f_tags:Array(String)})")
+    source = f"inference_events WHERE {' AND '.join(conditions)}"
+    select = "if(count() = 0, 0, greatest(0, dateDiff('millisecond', min(received_at), {end:DateTime64(3)})) / 1000)"
+    return _grouped(window, f"{select} AS value, count() AS samples", source), _params(window)
+
+
+_CHECKPOINT = f"SELECT max(position) FROM runner_checkpoints FINAL WHERE runner = '{LocalRunner.name}'"
+"""The runner's saved position (the epoch before its first): what was received after it is not scored yet."""
+
+
 def _latency(q: float) -> Metric:
     return Metric(
         f"latency.p{round(q * 100)}",
@@ -337,6 +354,14 @@ CATALOG: dict[str, Metric] = _Catalog(
             "rating 1..5",
             "Mean of the ratings given in the window; samples: ratings.",
             _feedback("avgIf(1 + 4 * score, kind = 'rating')", "countIf(kind = 'rating')"),
+        ),
+        Metric(
+            "evaluation.lag_seconds",
+            "seconds",
+            "Local mode: seconds since the oldest call not scored yet was received (the evaluators' lag behind "
+            "ingest; 0 when caught up), whatever the window; samples: calls waiting to be scored. On Kafka, "
+            "the evaluate role's lag is Prometheus' telltale_evaluation_lag_seconds.",
+            _lag,
         ),
         Metric(
             "drift.share",

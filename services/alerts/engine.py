@@ -1,7 +1,10 @@
 """The rule engine's transitions, as pure functions: samples and the previous state in, the next state out.
 
-inactive -> pending (condition holds) -> firing (held for `for`) -> resolved (condition gone); pending
-falls back to inactive. Too few samples, or no value, is no verdict: the state stays as it was.
+inactive -> pending (condition holds) -> firing (held for `for`) -> resolved (value clear for
+`keep_firing_for`); pending falls back to inactive. Like Prometheus, with hysteresis: a firing alert's value
+is clear only past `resolve_threshold`, and a value that comes back before `keep_firing_for` has passed
+keeps it firing, so a metric hovering around its threshold does not flap. Too few samples, or no value, is
+no verdict: the state stays as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ def step(rule: Rule, previous: AlertState | None, sample: Sample, now: datetime)
     """The group's next state after one observation; None while it never left inactive."""
     if sample.value is None or sample.samples < rule.min_samples:
         return previous
+    if previous is not None and previous.state == "firing":
+        return _still_firing(rule, previous.observed(sample.value, sample.samples, now), now)
     name = previous.state if previous else "inactive"
     if not rule.breached(sample.value):
         if previous is None:
@@ -26,8 +31,6 @@ def step(rule: Rule, previous: AlertState | None, sample: Sample, now: datetime)
         observed = previous.observed(sample.value, sample.samples, now)
         if name == "pending":
             return replace(observed, state="inactive")
-        if name == "firing":
-            return replace(observed, state="resolved", resolved_at=now)
         return observed
     if name in ("inactive", "resolved") or previous is None:
         started = AlertState(
@@ -43,8 +46,18 @@ def step(rule: Rule, previous: AlertState | None, sample: Sample, now: datetime)
             evaluated_at=now,
         )
         return _fire_if_due(rule, started, now)
-    observed = previous.observed(sample.value, sample.samples, now)
-    return _fire_if_due(rule, observed, now) if name == "pending" else observed
+    return _fire_if_due(rule, previous.observed(sample.value, sample.samples, now), now)
+
+
+def _still_firing(rule: Rule, firing: AlertState, now: datetime) -> AlertState:
+    """A firing alert resolves once its value has been clear for `keep_firing_for`; a relapse restarts that wait."""
+    assert firing.value is not None
+    if not rule.clear(firing.value):
+        return replace(firing, cleared_since=None)
+    since = firing.cleared_since or now
+    if now - since >= timedelta(seconds=rule.keep_firing_for):
+        return replace(firing, state="resolved", resolved_at=now, cleared_since=None)
+    return replace(firing, cleared_since=since)
 
 
 def _fire_if_due(rule: Rule, pending: AlertState, now: datetime) -> AlertState:
@@ -71,7 +84,7 @@ def evaluate(
 def retire(state: AlertState, now: datetime) -> AlertState | None:
     """The state once its rule is gone or disabled: a firing alert resolves, a pending one drops."""
     if state.state == "firing":
-        return replace(state, state="resolved", resolved_at=now, evaluated_at=now)
+        return replace(state, state="resolved", resolved_at=now, evaluated_at=now, cleared_since=None)
     if state.state == "pending":
         return replace(state, state="inactive", evaluated_at=now)
     return None

@@ -29,8 +29,10 @@ from telltale_server.services.alerts.notifier.outbox import Outbox, item
 from telltale_server.services.alerts.rules import Rule, RuleStore
 from telltale_server.services.alerts.silences import SilenceStore
 from telltale_server.services.alerts.state import AlertState, StateStore
+from telltale_server.streams.health import HealthLog
 
 log = logging.getLogger(__name__)
+JOB = "alerts"
 QUERY_THREADS = 4
 """Rules are computed this many at a time; the threads live as long as the loop (each keeps its store client)."""
 
@@ -51,6 +53,7 @@ class AlertLoop:
         self.silences = SilenceStore(store)
         self.acks = AckStore(store)
         self.outbox = Outbox(store)
+        self.health = HealthLog(store, JOB)
         self.rules: dict[tuple[str, str], Rule] = {}
         self.deliverer = Deliverer(
             store,
@@ -76,7 +79,9 @@ class AlertLoop:
 
     def _load_rules(self) -> list[Rule]:
         """Every stored rule (deleted ones too, for their resolves); returns the enabled, live ones."""
-        everything = self.rule_store.every()
+        everything, unreadable = self.rule_store.every()
+        for broken in unreadable:
+            self.health.failed(broken.project_id, broken.rule_id, broken.error)
         self.rules = {(rule.project_id, rule.id): rule for rule, _ in everything}
         return [rule for rule, live in everything if live and rule.enabled]
 
@@ -89,25 +94,33 @@ class AlertLoop:
         changes: list[tuple[AlertState | None, AlertState]] = []
         for rule, samples in zip(active, self._queries.map(self._samples, active, repeat(now)), strict=True):
             if samples is not None:
-                changes += engine.evaluate(rule, samples, self.states, now)
+                try:
+                    changes += engine.evaluate(rule, samples, self.states, now)
+                except Exception as error:
+                    self.health.failed(rule.project_id, rule.id, error)
         live = {(rule.project_id, rule.id) for rule in active}
         for state in self.states.values():
             if (state.project_id, state.rule_id) not in live and (retired := engine.retire(state, now)):
                 changes.append((state, retired))
-        self.state_store.save([(b, a) for b, a in changes if b is None or b.state != a.state])
+        self.state_store.save(
+            [(b, a) for b, a in changes if b is None or (b.state, b.cleared_since) != (a.state, a.cleared_since)]
+        )
         for _, after in changes:
             self.states[after.fingerprint] = after
         self.passes += 1
         return self.notify(now)
 
     def _samples(self, rule: Rule, now: datetime) -> list[Sample] | None:
-        """The rule's metric per group, or None (logged) when its query fails: one bad rule never stops the rest."""
-        window = Window(rule.project_id, now, rule.window, rule.filters, tuple(rule.group_by))
+        """The rule's metric per group, or None (recorded on the rule) when it fails: one bad rule never stops the
+        rest."""
         try:
-            return compute(self.store, rule.metric, window)
-        except Exception:
-            log.exception("alert rule %s of project %s failed to evaluate", rule.id, rule.project_id)
+            window = Window(rule.project_id, now, rule.window, rule.filters, tuple(rule.group_by))
+            samples = compute(self.store, rule.metric, window)
+        except Exception as error:
+            self.health.failed(rule.project_id, rule.id, error)
             return None
+        self.health.succeeded(rule.project_id, rule.id)
+        return samples
 
     def notify(self, now: datetime) -> list[Notification]:
         """group -> inhibit -> silence -> dedup, then the outbox (durable) and the notification log."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import operator
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from telltale_server.schemas.store import Store
 from telltale_server.services import log_masking
@@ -17,6 +19,9 @@ from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
 from telltale_server.services.alerts.channels.config import Channel, secrets
 from telltale_server.services.alerts.clock import next_version
 from telltale_server.services.alerts.durations import Duration
+from telltale_server.streams.health import JobError
+
+log = logging.getLogger(__name__)
 
 Comparator = Literal[">", ">=", "<", "<=", "==", "!="]
 Severity = Literal["critical", "error", "warning", "info"]
@@ -51,6 +56,16 @@ class RuleSpec(BaseModel):
     threshold: float
     min_samples: int = Field(default=1, ge=0, description="Fewer observations in the window: no verdict.")
     for_: Duration = Field(default=0.0, alias="for", description="How long the condition holds (pending) to fire.")
+    keep_firing_for: Duration = Field(
+        default=0.0,
+        description="How long a firing alert stays firing once its value is clear (Prometheus' keep_firing_for): "
+        "a dip shorter than this does not resolve it.",
+    )
+    resolve_threshold: float | None = Field(
+        default=None,
+        description="A firing alert's value is clear only past this, on the good side of `threshold` (e.g. fire "
+        "above 0.05, clear at 0.03 or less); default: `threshold`. Only with >, >=, < or <=.",
+    )
     group_wait: Duration = Field(default=0.0, description="Wait before a group's first notification.")
     group_interval: Duration = Field(default=30.0, description="Wait between notifications of a changed group.")
     repeat_interval: Duration = Field(default=14400.0, description="Re-send a still-firing, unacknowledged alert.")
@@ -74,9 +89,27 @@ class RuleSpec(BaseModel):
             raise ValueError("window must be longer than 0s")
         return window
 
+    @model_validator(mode="after")
+    def _resolve_on_the_good_side(self) -> RuleSpec:
+        """A resolve threshold widens the band an alert stays firing in; it can never narrow it."""
+        if self.resolve_threshold is None:
+            return self
+        if self.comparator in ("==", "!="):
+            raise ValueError(f"resolve_threshold needs >, >=, < or <=, not {self.comparator}")
+        above = self.comparator in (">", ">=")
+        if (self.resolve_threshold > self.threshold) if above else (self.resolve_threshold < self.threshold):
+            side = "at or below" if above else "at or above"
+            raise ValueError(f"resolve_threshold must be {side} threshold {self.threshold} for {self.comparator}")
+        return self
+
     def breached(self, value: float) -> bool:
-        """Whether the value is on the wrong side of the threshold."""
+        """Whether the value is on the wrong side of the threshold: a pending or new alert starts here."""
         return COMPARE[self.comparator](value, self.threshold)
+
+    def clear(self, value: float) -> bool:
+        """Whether a firing alert's value is past the resolve threshold (the threshold without one)."""
+        limit = self.threshold if self.resolve_threshold is None else self.resolve_threshold
+        return not COMPARE[self.comparator](value, limit)
 
 
 class Rule(RuleSpec):
@@ -86,6 +119,18 @@ class Rule(RuleSpec):
     project_id: str
     created_at: datetime
     updated_at: datetime
+    last_error: JobError | None = Field(
+        default=None, description="Why the engine could not evaluate this rule lately; null while it works."
+    )
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored rule that no longer validates: skipped by the engine, its reason recorded."""
+
+    project_id: str
+    rule_id: str
+    error: str
 
 
 class RuleStore:
@@ -131,12 +176,26 @@ class RuleStore:
     def list(self, project_id: str) -> list[Rule]:
         return self._select("project_id = {p:String}", {"p": project_id})
 
-    def every(self) -> list[tuple[Rule, bool]]:
-        """Every project's rules with whether each is live (not deleted): what the engine works from."""
-        return [(_from_row(row), not row["deleted"]) for row in self._rows("1", {})]
+    def every(self) -> tuple[list[tuple[Rule, bool]], list[Unreadable]]:
+        """Every project's rules with whether each is live (not deleted): what the engine works from; and the
+        stored rules that no longer validate, which the engine skips and records."""
+        rules, unreadable = [], []
+        for row in self._rows("1", {}):
+            try:
+                rules.append((_from_row(row), not row["deleted"]))
+            except ValidationError as error:
+                unreadable.append(Unreadable(row["project_id"], row["rule_id"], f"stored rule is invalid: {error}"))
+        return rules, unreadable
 
     def _select(self, where: str, params: dict[str, str]) -> list[Rule]:
-        return [_from_row(row) for row in self._rows(f"deleted = 0 AND {where}", params)]
+        """The rules that match; a stored rule that no longer validates is left out (the engine records why)."""
+        found = []
+        for row in self._rows(f"deleted = 0 AND {where}", params):
+            try:
+                found.append(_from_row(row))
+            except ValidationError:
+                log.warning("alert rule %s of project %s no longer validates", row["rule_id"], row["project_id"])
+        return found
 
     def _rows(self, where: str, params: dict[str, str]) -> list[dict]:
         return self.store.rows(

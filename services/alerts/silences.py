@@ -11,6 +11,7 @@ import orjson
 from pydantic import BaseModel, Field, model_validator
 
 from telltale_server.schemas.store import Store
+from telltale_server.schemas.times import Time
 from telltale_server.services.alerts.clock import next_version
 
 _COLUMNS = [
@@ -37,7 +38,10 @@ class Matcher(BaseModel):
     @model_validator(mode="after")
     def _valid_regex(self) -> Matcher:
         if self.op in ("=~", "!~"):
-            re.compile(self.value)
+            try:
+                re.compile(self.value)
+            except re.error as error:
+                raise ValueError(f"value is not a regular expression: {error}") from None
         return self
 
     def matches(self, labels: dict[str, str]) -> bool:
@@ -53,10 +57,10 @@ class Matcher(BaseModel):
 class SilenceSpec(BaseModel):
     """What clients send: matchers (all must match) and the time box."""
 
-    matchers: list[Matcher] = Field(min_length=1)
-    starts_at: datetime | None = Field(default=None, description="Default: now.")
-    ends_at: datetime
-    comment: str = ""
+    matchers: list[Matcher] = Field(min_length=1, max_length=50)
+    starts_at: Time | None = Field(default=None, description="Default: now.")
+    ends_at: Time
+    comment: str = Field(default="", max_length=5000)
 
 
 class Silence(BaseModel):

@@ -25,6 +25,7 @@ _COLUMNS = [
     "fired_at",
     "resolved_at",
     "evaluated_at",
+    "cleared_since",
     "version",
 ]
 
@@ -37,7 +38,8 @@ def fingerprint(project_id: str, rule_id: str, labels: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class AlertState:
-    """Where one group of one rule stands; `active_since` starts an incident, `fired_at` says it fired."""
+    """Where one group of one rule stands; `active_since` starts an incident, `fired_at` says it fired, and
+    `cleared_since` says since when a firing alert's value has been clear (it resolves after `keep_firing_for`)."""
 
     project_id: str
     rule_id: str
@@ -49,6 +51,7 @@ class AlertState:
     fired_at: datetime | None
     resolved_at: datetime | None
     evaluated_at: datetime
+    cleared_since: datetime | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -71,6 +74,7 @@ class AlertState:
             self.fired_at,
             self.resolved_at,
             self.evaluated_at,
+            self.cleared_since,
             next_version(),
         ]
 
@@ -145,4 +149,5 @@ def _state(row: dict) -> AlertState:
         fired_at=row["fired_at"],
         resolved_at=row["resolved_at"],
         evaluated_at=row["evaluated_at"],
+        cleared_since=row.get("cleared_since"),
     )

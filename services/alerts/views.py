@@ -35,6 +35,9 @@ class AlertView(BaseModel):
     fired_at: datetime | None
     resolved_at: datetime | None
     evaluated_at: datetime
+    cleared_since: datetime | None = Field(
+        None, description="Firing, but its value is clear since then: it resolves after the rule's keep_firing_for."
+    )
     acknowledged: Acknowledgement | None = None
 
 
@@ -135,5 +138,6 @@ def _view(store: Store, state: AlertState, rule_name: str | None) -> AlertView:
         fired_at=state.fired_at,
         resolved_at=state.resolved_at,
         evaluated_at=state.evaluated_at,
+        cleared_since=state.cleared_since,
         acknowledged=ack,
     )

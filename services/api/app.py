@@ -6,14 +6,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 
+from telltale_server.services.api.errors import document_errors
+from telltale_server.services.api.json_bodies import FormLabelledJson
 from telltale_server.services.api.routers import (
     alert_rules,
     alerts,
     console,
     datasets,
+    docs,
     drift,
     evaluators,
     events,
@@ -23,6 +27,7 @@ from telltale_server.services.api.routers import (
     otlp,
     prometheus,
     reads,
+    scoring,
     silences,
     timeseries,
 )
@@ -51,14 +56,19 @@ def create_app(rt: Runtime) -> FastAPI:
         version="0.1.0",
         summary="Production monitoring and feedback for LLM applications.",
         lifespan=lifespan,
+        docs_url=None,  # served by the docs router from installed files, not from a CDN
+        redoc_url=None,  # one documentation page: Redoc's bundle links images on its own CDN
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.runtime = rt
+    app.add_middleware(FormLabelledJson)
     routers = (
         health,
         prometheus,
         ingest,
         otlp,
         reads,
+        scoring,
         metrics,
         evaluators,
         alert_rules,
@@ -68,10 +78,17 @@ def create_app(rt: Runtime) -> FastAPI:
         datasets,
         drift,
         events,
+        docs,
         console,
     )
     for router in (module.router for module in routers):
         app.include_router(router)
+    make_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return app.openapi_schema or document_errors(make_document())
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -24,13 +24,6 @@ class Bootstrap:
     configured: frozenset[str] = frozenset()
     """Scopes whose key came from TELLTALE_INIT_*: the operator has it, so it is never shown."""
 
-    def shown(self, scope: str) -> str:
-        """What the first-start banner prints for a scope's key."""
-        key = self.ingest_key if scope == "ingest" else self.admin_key
-        if scope in self.configured:
-            return f"configured (TELLTALE_INIT_{scope.upper()}_KEY)"
-        return key or "(as configured)"
-
 
 def create_project(store: Store, project_id: str, name: str | None = None) -> None:
     """Create (or rename) a project; ids are short slugs so they read well in URLs and logs."""

@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
+from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
 from telltale_server.schemas.topics import ensure_topics
 from telltale_server.services import heap
@@ -22,6 +23,9 @@ from telltale_server.streams.evaluators import registry
 from telltale_server.streams.evaluators.policy import StoredPolicies
 from telltale_server.streams.pipeline import Pipeline
 from telltale_server.streams.replay import Replay
+from telltale_server.streams.runners.gaps import Gaps
+from telltale_server.streams.runners.pool import InProcess
+from telltale_server.streams.runners.scoring import Scorer
 from telltale_server.streams.sink import Sink
 
 
@@ -59,6 +63,11 @@ async def _run_until_signalled(jobs: list[Job]) -> None:
 def replay(args: argparse.Namespace) -> int:
     """Re-evaluate stored events from `--from` with the current evaluator versions, showing progress."""
     settings = settings_from(args)
+    if args.skipped:
+        return _replay_skipped(settings)
+    if args.from_ is None:
+        print("telltale replay: --from is required (or --skipped)", file=sys.stderr)
+        return 2
     start = _utc(args.from_)
     if args.drift:
         return _replay_drift(settings.store_url(), start, _utc(args.to) if args.to else datetime.now(UTC), args)
@@ -76,6 +85,23 @@ def replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay_skipped(settings: Settings) -> int:
+    """Score what the overload sample left unscored, stretch by stretch, and mark each filled."""
+    names = tuple(settings.evaluators or registry.DEFAULT)
+    store = Store(settings.store_url())
+    try:
+        gaps, scoring = Gaps(store, names), InProcess(Scorer(registry.build(settings, names)))
+        before = gaps.unscored()
+        filled = 0
+        while gaps.fill_next(scoring, Sink(store), 500, StoredPolicies(store)):
+            filled += 1
+    finally:
+        store.close()
+    counts = ", ".join(f"{name} {count}" for name, count in sorted(before.items())) or "nothing"
+    print(f"replay: filled {filled} skipped stretch(es); events scored per evaluator: {counts}")
+    return 0
+
+
 def _replay_drift(url: str, start: datetime, end: datetime, args: argparse.Namespace) -> int:
     """Recompute the drift windows starting in [start, end) of every (or one) project and monitor."""
     store = Store(url)
@@ -85,7 +111,7 @@ def _replay_drift(url: str, start: datetime, end: datetime, args: argparse.Names
         computed = 0
         for project_id in projects:
             for monitor in StoredMonitors(store).list(project_id):
-                if args.monitor in (None, monitor.monitor_id):
+                if args.monitor in (None, monitor.monitor_id) and not monitor.problem:
                     computed += asyncio.run(job.recompute(monitor, start, end))
     finally:
         job.pool.close()

@@ -22,8 +22,10 @@ from telltale_server.services import heap
 from telltale_server.services.alerts import standalone as alert_engine
 from telltale_server.services.api.app import create_app
 from telltale_server.services.auth.keys import KeyRing
-from telltale_server.services.auth.projects import Bootstrap, bootstrap, create_project, project_exists
+from telltale_server.services.auth.projects import bootstrap, create_project, project_exists
+from telltale_server.services.cli import banner
 from telltale_server.services.cli.evaluate import evaluate_lines, open_binary
+from telltale_server.services.demo import history as demo_history
 from telltale_server.services.demo import monitor as demo_monitor
 from telltale_server.services.demo import rules as demo_rules
 from telltale_server.services.demo.generator import DemoTraffic
@@ -65,13 +67,16 @@ def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
     first = bootstrap(rt.store, rt.keys, settings)
     url = f"http://{settings.host}:{settings.port}"
     if first is not None:
-        _print_first_start(first, url)
+        print(banner.first_start(first, url), flush=True)
     if demo_events is not None:
-        key = first.ingest_key if first and first.ingest_key else _demo_key(rt.keys, rt.store)
+        key, project_id = (first.ingest_key, first.project_id) if first and first.ingest_key else _demo_key(rt)
         if first is not None:  # a fresh data dir: the demo's drift monitor and alert rules come with it
             demo_monitor.install(rt.store, first.project_id)
             demo_rules.install(rt.store, first.project_id)
-        threading.Thread(target=_demo_in_background, args=(url, key, demo_events), daemon=True).start()
+        history = None if demo_history.seeded(rt.store, project_id) else demo_events
+        stopping = threading.Event()
+        rt.jobs.append(_StopFlag(stopping))
+        threading.Thread(target=_demo_in_background, args=(url, key, history, stopping), daemon=True).start()
     mode = f"cluster mode on Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "local mode"
     print(f"Telltale {mode} on {url}  (API docs: {url}/docs, data: {settings.data_dir.resolve()})", flush=True)
     print(f"Console: {url}/  (sign in with an API key that has the read scope)", flush=True)
@@ -153,24 +158,49 @@ def demo(args: argparse.Namespace) -> int:
     report = sender.send(traffic.calls(args.events, start, end))
     print(f"sent {report.inference} inference and {report.feedback} feedback events ({report.rejected} rejected)")
     if args.rate > 0:
-        _live(sender, args.rate, seed + 1, traffic.shift_at)
+        _live(sender, args.rate, seed + 1, traffic.shift_at, threading.Event())
     sender.close()
     return 0
 
 
-def _live(sender: DemoSender, rate: float, seed: int, shift_at: datetime | None) -> None:
-    """Send about `rate` events per second, stamped now, until interrupted."""
+def _live(sender: DemoSender, rate: float, seed: int, shift_at: datetime | None, stopping: threading.Event) -> None:
+    """Send about `rate` events per second, stamped now, until interrupted (or `stopping` is set)."""
     traffic = DemoTraffic(seed=seed, shift_at=shift_at)
-    while True:
+    while not stopping.is_set():
         now = datetime.now(UTC)
         count = max(1, round(rate * 5))
         sender.send(traffic.calls(count, now - timedelta(seconds=5), now))
         traffic.seed += 1
-        time.sleep(5)
+        stopping.wait(5)
 
 
-def _demo_in_background(url: str, key: str, events: int) -> None:
-    """`up --demo`: wait until the server is ready, backfill an hour, then a gentle live trickle."""
+class _StopFlag:
+    """A job that only raises a flag when the server starts stopping (so the demo thread stops quietly)."""
+
+    name = "demo.stop"
+
+    def __init__(self, flag: threading.Event) -> None:
+        self.flag = flag
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await stop.wait()
+        finally:
+            self.flag.set()
+
+
+def _demo_in_background(url: str, key: str, history: int | None, stopping: threading.Event) -> None:
+    """`up --demo` in a thread; when the server stops, it stops without a word (its send is not retried)."""
+    try:
+        _send_demo(url, key, history, stopping)
+    except Exception as error:
+        if not stopping.is_set():
+            print(f"demo: stopped sending: {error}", file=sys.stderr, flush=True)
+
+
+def _send_demo(url: str, key: str, history: int | None, stopping: threading.Event) -> None:
+    """Wait until the server is ready, backfill an hour (`history` events: the first start only), then a
+    gentle live trickle; later starts resume the trickle, already drifted."""
     for _ in range(120):
         try:
             if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
@@ -179,40 +209,24 @@ def _demo_in_background(url: str, key: str, events: int) -> None:
             pass
         time.sleep(0.5)
     sender = DemoSender(url, key)
-    end = datetime.now(UTC)
-    start, seed = end - timedelta(hours=1), secrets.randbits(32)
+    end, seed = datetime.now(UTC), secrets.randbits(32)
+    if history is None:
+        print("demo: the store has the demo's history already; sending 2 events/s live", flush=True)
+        _live(sender, 2.0, seed, end, stopping)
+        return
+    start = end - timedelta(hours=1)
     traffic = DemoTraffic(seed=seed, shift_at=start + demo_monitor.SHIFT_AT * (end - start))
-    report = sender.send(traffic.calls(events, start, end))
+    report = sender.send(traffic.calls(history, start, end))
     print(
         f"demo: sent {report.inference} inference and {report.feedback} feedback events; now 2 events/s live",
         flush=True,
     )
-    _live(sender, 2.0, seed + 1, traffic.shift_at)
+    _live(sender, 2.0, seed + 1, traffic.shift_at, stopping)
 
 
-def _demo_key(keys: KeyRing, store: Store) -> str:
-    """A short-lived ingest key for the demo on later starts, since stored keys cannot be read back."""
-    project = store.rows("SELECT project_id FROM projects FINAL WHERE deleted = 0 ORDER BY created_at LIMIT 1")
+def _demo_key(rt: Runtime) -> tuple[str, str]:
+    """A short-lived ingest key for the demo on later starts (stored keys cannot be read back), and its project."""
+    project = rt.store.rows("SELECT project_id FROM projects FINAL WHERE deleted = 0 ORDER BY created_at LIMIT 1")
     expires = datetime.now(UTC) + timedelta(days=1)
-    key, _ = keys.create(project[0]["project_id"], ("ingest",), "demo (expires in 1 day)", expires_at=expires)
-    return key
-
-
-def _print_first_start(first: Bootstrap, url: str) -> None:
-    print(
-        "\n".join(
-            [
-                "",
-                f"  Project '{first.project_id}' is ready. New keys are shown once; store them now.",
-                f"    ingest key: {first.shown('ingest')}",
-                f"    admin key:  {first.shown('admin')}",
-                "",
-                f'  Send an event:  curl -H "Authorization: Bearer <ingest key>" {url}/v1/inference \\',
-                '                   -d \'[{"event_id": "'
-                + "3f0c1b9e-5b7a-4e8e-9d1e-2a7c4b1f6d10"
-                + '", "ts": "2026-01-01T00:00:00Z", "model": "gpt-4o-mini", "input": "hi", "output": "hello"}]\'',
-                "",
-            ]
-        ),
-        flush=True,
-    )
+    key, made = rt.keys.create(project[0]["project_id"], ("ingest",), "demo (expires in 1 day)", expires_at=expires)
+    return key, made.project_id

@@ -64,7 +64,10 @@ def parser() -> argparse.ArgumentParser:
     worker.set_defaults(run=cluster.worker)
 
     replay = sub.add_parser("replay", help="re-evaluate stored events, or recompute drift windows (--drift)")
-    replay.add_argument("--from", dest="from_", required=True, help="ISO time: events with ts from here on")
+    replay.add_argument("--from", dest="from_", help="ISO time: events with ts from here on (not with --skipped)")
+    replay.add_argument(
+        "--skipped", action="store_true", help="score what the overload policy `sample` left unscored, and nothing else"
+    )
     replay.add_argument("--evaluator", action="append", help="only this evaluator; repeat for more (default: all)")
     replay.add_argument("--batch", type=int, default=2000, help="events per batch (default 2000)")
     replay.add_argument("--data-dir", type=Path)

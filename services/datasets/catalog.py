@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.clock import next_version
 from telltale_server.services.datasets.spec import Dataset, DatasetSpec
 
 _COLUMNS = ["project_id", "dataset_id", "spec", "created_at", "deleted", "version"]
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored dataset spec that no longer validates: skipped by curation, its reason recorded."""
+
+    project_id: str
+    dataset_id: str
+    error: str
 
 
 class DatasetCatalog:
@@ -52,14 +63,27 @@ class DatasetCatalog:
 
     def get(self, project_id: str, dataset_id: str) -> Dataset | None:
         rows = self._rows("project_id = {p:String} AND dataset_id = {d:String}", project_id, dataset_id)
-        return _from_row(rows[0]) if rows else None
+        found = self._datasets(rows)[0]
+        return found[0] if found else None
 
     def list(self, project_id: str) -> list[Dataset]:
-        return [_from_row(row) for row in self._rows("project_id = {p:String}", project_id)]
+        return self._datasets(self._rows("project_id = {p:String}", project_id))[0]
 
-    def continuous(self) -> list[Dataset]:
-        """Every project's live continuous datasets: the curation job's work list."""
-        return [d for d in map(_from_row, self._rows("1")) if d.continuous]
+    def continuous(self) -> tuple[list[Dataset], list[Unreadable]]:
+        """Every project's live continuous datasets (the curation job's work list), and the stored specs that no
+        longer validate, which the job skips and records."""
+        datasets, unreadable = self._datasets(self._rows("1"))
+        return [d for d in datasets if d.continuous], unreadable
+
+    @staticmethod
+    def _datasets(rows: list[dict[str, Any]]) -> tuple[list[Dataset], list[Unreadable]]:
+        found, unreadable = [], []
+        for row in rows:
+            try:
+                found.append(_from_row(row))
+            except ValidationError as error:
+                unreadable.append(Unreadable(row["project_id"], row["dataset_id"], f"stored spec is invalid: {error}"))
+        return found, unreadable
 
     def _rows(self, where: str, project_id: str = "", dataset_id: str = "") -> list[dict[str, Any]]:
         return self.store.rows(

@@ -13,8 +13,10 @@ from telltale_server.services.datasets.catalog import DatasetCatalog
 from telltale_server.services.datasets.draft import append
 from telltale_server.services.datasets.spec import Dataset
 from telltale_server.services.datasets.versions import content_hash, freeze, versions
+from telltale_server.streams.health import HealthLog
 
 log = logging.getLogger(__name__)
+JOB = "curation"
 SCHEDULER = "schedule"
 """`created_by` of versions the job froze, so they can be told from ones a person asked for."""
 
@@ -29,19 +31,25 @@ class CurationJob:
         self.interval_s = interval_s
         self.gate = gate
         """Cluster mode: pass only while this returns True (the process holds the curation lease)."""
+        self.health = HealthLog(store, JOB)
         self.passes = 0
 
     def tick(self, now: datetime) -> dict[str, int]:
         """Append to each draft, then freeze those whose schedule is due and whose draft changed; one bad
         dataset never stops the rest. Returns dataset id -> items appended."""
         appended: dict[str, int] = {}
-        for dataset in DatasetCatalog(self.store).continuous():
+        datasets, unreadable = DatasetCatalog(self.store).continuous()
+        for broken in unreadable:
+            self.health.failed(broken.project_id, broken.dataset_id, broken.error)
+        for dataset in datasets:
             try:
                 appended[dataset.id] = append(self.store, dataset, now)
                 if self._due(dataset, now):
                     freeze(self.store, dataset, SCHEDULER, now)
-            except Exception:
-                log.exception("curating dataset %s of project %s failed", dataset.id, dataset.project_id)
+            except Exception as error:
+                self.health.failed(dataset.project_id, dataset.id, error)
+                continue
+            self.health.succeeded(dataset.project_id, dataset.id)
         self.passes += 1
         return appended
 

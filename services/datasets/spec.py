@@ -8,7 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from telltale_server.schemas.times import Time
 from telltale_server.services.alerts.durations import Duration
+from telltale_server.streams.health import JobError
 
 Label = Literal["model", "route", "prompt_version", "environment"]
 LABELS: tuple[Label, ...] = ("model", "route", "prompt_version", "environment")
@@ -64,8 +66,8 @@ class EvaluatorFilter(_Strict):
 class DriftFilter(_Strict):
     """A drift monitor's window and segment, as a time range and label values (no join on drift results)."""
 
-    window_start: datetime
-    window_end: datetime
+    window_start: Time
+    window_end: Time
     segment: str = Field(default="all", description='"all", or "key=value[,key=value]" over model/route/...')
 
     def labels(self) -> dict[str, str]:
@@ -92,8 +94,8 @@ class DriftFilter(_Strict):
 class Query(_Strict):
     """Which stored inference events are candidates; label lists and tags narrow, failure conditions select."""
 
-    start: datetime | None = Field(default=None, description="Events with ts at or after this.")
-    end: datetime | None = Field(default=None, description="Events with ts before this.")
+    start: Time | None = Field(default=None, description="Events with ts at or after this.")
+    end: Time | None = Field(default=None, description="Events with ts before this.")
     last: Duration | None = Field(default=None, description='Or a window ending at materialisation: "1h".')
     model: list[str] = Field(default_factory=list, max_length=50)
     route: list[str] = Field(default_factory=list, max_length=50)
@@ -173,6 +175,9 @@ class Dataset(DatasetSpec):
     project_id: str
     created_at: datetime
     updated_at: datetime
+    last_error: JobError | None = Field(
+        default=None, description="Continuous: why curation could not refresh this dataset lately; null while it works."
+    )
 
 
 def _utc(value: datetime | None) -> datetime | None:

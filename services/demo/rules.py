@@ -14,7 +14,10 @@ RULES: tuple[RuleSpec, ...] = (
             "window": "15m",
             "comparator": ">",
             "threshold": 0.05,
+            "resolve_threshold": 0.03,
             "min_samples": 30,
+            "for": "30s",
+            "keep_firing_for": "10m",
             "severity": "warning",
             "annotations": {"summary": "{{model}}: {{value}} of answers unsupported by their passages (> 5%)"},
         }
@@ -27,7 +30,10 @@ RULES: tuple[RuleSpec, ...] = (
             "window": "15m",
             "comparator": ">",
             "threshold": 0.01,
+            "resolve_threshold": 0.005,
             "min_samples": 30,
+            "for": "30s",
+            "keep_firing_for": "10m",
             "severity": "critical",
             "annotations": {"summary": "{{route}}: {{value}} of calls leak personal data (> 1%)"},
         }
@@ -40,7 +46,10 @@ RULES: tuple[RuleSpec, ...] = (
             "window": "5m",
             "comparator": ">",
             "threshold": 0.1,
+            "resolve_threshold": 0.05,
             "min_samples": 20,
+            "for": "30s",
+            "keep_firing_for": "5m",
             "severity": "error",
         }
     ),
@@ -52,13 +61,35 @@ RULES: tuple[RuleSpec, ...] = (
             "window": "30m",
             "comparator": ">=",
             "threshold": 0.3,
+            "resolve_threshold": 0.2,
             "min_samples": 30,
+            "keep_firing_for": "20m",
             "severity": "info",
             "annotations": {"summary": "{{route}}: {{value}} of the watched signals drifted (see Drift)"},
         }
     ),
+    RuleSpec.model_validate(
+        {
+            "name": "Scoring lag",
+            "metric": "evaluation.lag_seconds",
+            "window": "5m",
+            "comparator": ">",
+            "threshold": 300,
+            "min_samples": 0,
+            "for": "1m",
+            "severity": "warning",
+            "annotations": {
+                "summary": "Scoring is {{value}} s behind ingest ({{samples}} calls waiting): scores and alerts lag"
+            },
+        }
+    ),
 )
-"""Console-only rules (no channels): the user adds a webhook, Slack or PagerDuty channel to page someone."""
+"""Console-only rules (no channels): the user adds a webhook, Slack or PagerDuty channel to page someone.
+
+Each has hysteresis, as production rules should: the demo's failure rates sit near the thresholds by design,
+and without it an alert would flap firing -> resolved -> firing within seconds. A rate rule fires after 30 s
+above its threshold, is clear only well below it (`resolve_threshold`) and resolves after staying clear for
+`keep_firing_for`; the drift rule, fed by 10-minute windows, waits two windows."""
 
 
 def install(store: Store, project_id: str) -> None:

@@ -10,6 +10,7 @@ import orjson
 from pydantic import BaseModel
 
 from telltale_server.schemas.store import Store
+from telltale_server.streams.deadletter import TABLE
 
 
 class StoredDeadLetter(BaseModel):
@@ -29,8 +30,9 @@ class StoredDeadLetter(BaseModel):
 def recent_dead_letters(store: Store, project_id: str, limit: int, kind: str | None = None) -> list[StoredDeadLetter]:
     """The newest dead letters of a project; raw bytes come back as text, or base64 when they are not UTF-8."""
     rows = store.rows(
-        "SELECT * FROM dead_letters WHERE project_id = {p:String} AND ({kind:String} = '' OR kind = {kind:String}) "
-        "ORDER BY received_at DESC LIMIT {limit:UInt32}",
+        f"SELECT * FROM {TABLE} FINAL WHERE project_id = {{p:String}} "
+        "AND ({kind:String} = '' OR kind = {kind:String}) "
+        "ORDER BY received_at DESC, dead_letter_id LIMIT {limit:UInt32}",
         {"p": project_id, "kind": kind or "", "limit": limit},
         column_formats={"raw": "bytes"},
     )

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from telltale_server.schemas import times
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.catalog import LABELS, Filters
 
@@ -140,7 +141,7 @@ def _conditions(project_id: str, query: EventQuery) -> tuple[list[str], dict[str
 def parse_cursor(cursor: str) -> tuple[int, str]:
     """The cursor's (ms since epoch, event id)."""
     found = _CURSOR.match(cursor)
-    if not found:
+    if not found or int(found.group(1)) >= times.LATEST.timestamp() * 1000:
         raise BadCursorError("`cursor` is not a cursor this API returned")
     return int(found.group(1)), found.group(2)
 

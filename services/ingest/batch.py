@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from telltale_server.schemas import limits
+from telltale_server.schemas.nesting import encode
 from telltale_server.services.ingest.errors import IngestError
 
 NDJSON_TYPES = frozenset(
@@ -37,7 +38,7 @@ class RawItem:
 
     def original(self) -> bytes:
         """The item's bytes: as sent, or the array element re-encoded."""
-        return self.raw if self.raw is not None else orjson.dumps(self.value)
+        return self.raw if self.raw is not None else encode(self.value)
 
 
 def split(body: bytes, content_type: str | None, max_items: int) -> list[RawItem]:

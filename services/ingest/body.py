@@ -30,17 +30,18 @@ async def read_body(
 
 
 def _inflate(body: bytes, encoding: str, max_bytes: int) -> bytes:
-    """Decompress with a cap, so a small compressed bomb cannot exhaust memory."""
+    """Decompress with a cap, so a small compressed bomb cannot exhaust memory; a body that does not decompress is
+    kept as sent."""
     window = 16 + zlib.MAX_WBITS if encoding != "deflate" else zlib.MAX_WBITS
     inflater = zlib.decompressobj(window)
     try:
         data = inflater.decompress(body, max_bytes + 1)
     except zlib.error as error:
-        raise IngestError(400, f"body is not valid {encoding}: {error}") from None
+        raise IngestError(400, f"body is not valid {encoding}: {error}", keep_body=True, body=body) from None
     if len(data) > max_bytes or inflater.unconsumed_tail:
         raise IngestError(413, f"decompressed body exceeds the limit of {max_bytes} bytes")
     if not inflater.eof:
-        raise IngestError(400, f"{encoding} body is truncated")
+        raise IngestError(400, f"{encoding} body is truncated", keep_body=True, body=body)
     return data
 
 

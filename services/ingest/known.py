@@ -10,10 +10,10 @@ from telltale_server.schemas.store import Store
 
 def fresh(store: Store, project_id: str, table: str, events: Sequence[InferenceEvent | FeedbackEvent]) -> list[bool]:
     """One flag per event: True when its event_id is neither stored nor seen earlier in the batch."""
-    known = known_ids(store, project_id, table, [str(event.event_id) for event in events])
+    event_ids = [str(event.event_id) for event in events]
+    known = known_ids(store, project_id, table, event_ids)
     flags: list[bool] = []
-    for event in events:
-        event_id = str(event.event_id)
+    for event_id in event_ids:
         flags.append(event_id not in known)
         known.add(event_id)
     return flags

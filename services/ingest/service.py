@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+from telltale_server.schemas.limits import MAX_EVENT_BYTES
 from telltale_server.services.ingest.batch import RawItem, split
 from telltale_server.services.ingest.errors import IngestError
-from telltale_server.services.ingest.log import EventLog, Kind
-from telltale_server.services.ingest.validate import Verdict, validate
+from telltale_server.services.ingest.log import Event, EventLog, Kind
+from telltale_server.services.ingest.validate import Verdict, validate, whole_batch
 from telltale_server.streams import telemetry
 from telltale_server.streams.deadletter import DeadLetter
 
@@ -21,6 +23,11 @@ CONTRACTS: dict[Kind, type[InferenceEvent] | type[FeedbackEvent]] = {
     "inference": InferenceEvent,
     "feedback": FeedbackEvent,
 }
+BATCHES: dict[Kind, TypeAdapter[list[Event]]] = {
+    kind: TypeAdapter(list[model])  # type: ignore[valid-type]
+    for kind, model in CONTRACTS.items()
+}
+ACCEPTED, DUPLICATE = "accepted", "duplicate"
 
 
 class ItemError(BaseModel):
@@ -68,8 +75,14 @@ class IngestService:
         self.max_batch_items = max_batch_items
 
     async def ingest(self, project_id: str, kind: Kind, body: bytes, content_type: str | None) -> IngestOutcome:
-        """Ingest one batch; raises IngestError when the body as a whole is refused (after keeping it)."""
+        """Ingest one batch; raises IngestError when the body as a whole is refused (after keeping it).
+
+        A JSON array of valid events is validated in one compiled call on its bytes and answered without a
+        per-item object; a batch with any bad item goes item by item, so each gets its reasons and dead letter."""
         source = f"http:/v1/{kind}"
+        events = whole_batch(body, content_type, BATCHES[kind], self.max_batch_items)
+        if events is not None:
+            return await self.accept(project_id, kind, events)
         try:
             items = split(body, content_type, self.max_batch_items)
         except IngestError as error:
@@ -77,13 +90,36 @@ class IngestService:
             raise
         return await self.ingest_items(project_id, kind, items, source)
 
+    async def accept(
+        self, project_id: str, kind: Kind, events: list[Event], indices: Sequence[int] | None = None
+    ) -> IngestOutcome:
+        """Append a batch whose every event is valid; the answer says which were new (at the items' indices)."""
+        written = await self.log.append(project_id, kind, events)
+        items = [
+            {"index": index, "event_id": str(event.event_id), "status": ACCEPTED if new else DUPLICATE, "errors": []}
+            for index, event, new in zip(indices or range(len(events)), events, written, strict=True)
+        ]
+        accepted = sum(written)
+        telemetry.ingested(kind, accepted, len(events) - accepted, 0)
+        return IngestOutcome(accepted, len(events) - accepted, 0, items)
+
     async def refuse(self, project_id: str, source: str, kind: Kind, body: bytes, error: IngestError) -> None:
-        """Keep a refused body as a dead letter when it was readable."""
+        """Keep a refused body as a dead letter when it was readable (as sent, when it did not decode)."""
         if error.keep_body:
-            await self.log.dead_letters([DeadLetter(project_id, source, kind, error.message, body)])
+            raw = error.body if error.body is not None else body
+            await self.log.dead_letters([DeadLetter(project_id, source, kind, error.message, raw)])
 
     async def ingest_items(self, project_id: str, kind: Kind, items: list[RawItem], source: str) -> IngestOutcome:
-        """Validate items already split from a request (JSON, NDJSON or OTLP spans), append, dead-letter."""
+        """Validate items already split from a request (JSON, NDJSON or OTLP spans), append, dead-letter.
+
+        Items that are all readable values are first validated as one batch in compiled code."""
+        if all(item.error is None and (item.raw is None or len(item.raw) <= MAX_EVENT_BYTES) for item in items):
+            try:
+                events = BATCHES[kind].validate_python([item.value for item in items])
+            except ValidationError:
+                pass
+            else:
+                return await self.accept(project_id, kind, events, [item.index for item in items])
         verdicts = validate(items, CONTRACTS[kind])
         valid = [verdict for verdict in verdicts if verdict.event is not None]
         written = await self.log.append(project_id, kind, [verdict.event for verdict in valid]) if valid else []

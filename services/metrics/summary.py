@@ -30,7 +30,10 @@ class SummaryRow(BaseModel):
     input_tokens: int
     output_tokens: int
     total_tokens: int
-    cost_usd: float = Field(description="Reported cost, else priced from the model price table (usage evaluator).")
+    cost_usd: float = Field(
+        description="Reported cost, else priced from the model price table (usage evaluator); USD, never rounded: "
+        "a cheap call costs e.g. 2.7e-05."
+    )
     feedback_count: int
     negative_feedback_rate: float | None = Field(description="Share of feedback that is negative; null without any.")
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from telltale_server.streams.drift import embedding
+from telltale_server.streams.drift import embedding, verdict
 from telltale_server.streams.drift.config import MonitorConfig
 from telltale_server.streams.drift.report import prepare
 from telltale_server.streams.drift.segments import Segment, split
@@ -93,8 +93,9 @@ def compute_segment(segment: Segment, cfg: MonitorConfig, seed: int) -> SegmentR
             ready.append(signal)
     try:
         tabular = [s for s in ready if s.kind != "embedding"]
+        snapshot = None
         if tabular:
-            found, result.html = _tabular(cur, ref, tabular, cfg)
+            found, snapshot = _tabular(cur, ref, tabular, cfg)
             result.signals += found
         for signal in (s for s in ready if s.kind == "embedding"):
             result.signals.append(_embedding(cur, ref, signal, cfg, seed))
@@ -105,7 +106,18 @@ def compute_segment(segment: Segment, cfg: MonitorConfig, seed: int) -> SegmentR
     share = result.share
     if share is not None:
         result.status = "drift" if share >= cfg.drift_share else "ok"
+    if snapshot is not None:  # rendered once the verdict is known: the report states it
+        result.html = _report(snapshot, result)
     return result
+
+
+def _report(snapshot: Any, result: SegmentResult) -> str | None:
+    """The report page; a page that fails to render leaves the verdict standing, without a report."""
+    try:
+        return prepare(verdict.html(snapshot, result))
+    except Exception:
+        log.exception("drift report failed to render for segment %s", result.segment)
+        return None
 
 
 def _present(frame: pd.DataFrame, signal: Signal) -> int:
@@ -120,8 +132,8 @@ def _present(frame: pd.DataFrame, signal: Signal) -> int:
 
 def _tabular(
     cur: pd.DataFrame, ref: pd.DataFrame, signals: list[Signal], cfg: MonitorConfig
-) -> tuple[list[SignalResult], str]:
-    """Numeric, categorical and text-descriptor signals through one Evidently DataDriftPreset report."""
+) -> tuple[list[SignalResult], Any]:
+    """Numeric, categorical and text-descriptor signals through one Evidently DataDriftPreset report (and its run)."""
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
@@ -151,7 +163,7 @@ def _tabular(
         drift_share=cfg.drift_share,
     )
     snapshot = Report([preset], include_tests=True).run(current_data=dataset(cur), reference_data=dataset(ref))
-    return _parse(snapshot.dict(), signals, cur, ref), prepare(snapshot.get_html_str(as_iframe=False))
+    return _parse(snapshot.dict(), signals, cur, ref), snapshot
 
 
 def _descriptors(signals: list[Signal]) -> list[Any]:

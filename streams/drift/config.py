@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from telltale_server.schemas.times import Time
+
 SegmentField = Literal["model", "route", "prompt_version", "environment", "app", "provider"]
 DEFAULT_MONITOR_ID = "default"
 
@@ -18,13 +20,20 @@ class Reference(BaseModel):
 
     kind: Literal["trailing", "fixed", "dataset"] = "trailing"
     windows: int = Field(24, ge=1, le=24 * 31, description="trailing: how many windows before the current one")
-    start: datetime | None = Field(None, description="fixed: the baseline's start (inclusive)")
-    end: datetime | None = Field(None, description="fixed: the baseline's end (exclusive)")
+    start: Time | None = Field(None, description="fixed: the baseline's start (inclusive)")
+    end: Time | None = Field(None, description="fixed: the baseline's end (exclusive)")
     dataset_id: str | None = Field(None, description="dataset: the dataset whose version's events are the baseline")
     version: int | None = Field(None, ge=1, description="dataset: the version number")
 
     @model_validator(mode="after")
     def _complete(self) -> Reference:
+        foreign = [
+            name
+            for name, info in Reference.model_fields.items()
+            if name not in FIELDS_OF_KIND[self.kind] and getattr(self, name) != info.default
+        ]
+        if foreign:
+            raise ValueError(f"a {self.kind} reference takes no {', '.join(foreign)}")
         if self.kind == "fixed" and (self.start is None or self.end is None or self.start >= self.end):
             raise ValueError("a fixed reference needs start < end")
         if self.kind == "dataset" and (not self.dataset_id or self.version is None):
@@ -38,6 +47,14 @@ class Reference(BaseModel):
         if self.kind == "fixed":
             return f"fixed {self.start:%Y-%m-%dT%H:%M:%SZ} .. {self.end:%Y-%m-%dT%H:%M:%SZ}"
         return f"dataset {self.dataset_id} v{self.version}"
+
+
+FIELDS_OF_KIND = {
+    "trailing": {"kind", "windows"},
+    "fixed": {"kind", "start", "end"},
+    "dataset": {"kind", "dataset_id", "version"},
+}
+"""The fields each kind of reference reads; any other field given a value is refused rather than ignored."""
 
 
 class SignalOverride(BaseModel):
@@ -60,7 +77,7 @@ class MonitorConfig(BaseModel):
     reference: Reference = Field(default_factory=Reference)
     segments: list[SegmentField] = Field(default_factory=lambda: ["model", "route"])
     top_k: int = Field(5, ge=1, le=50, description="per segment field: the K busiest values; the rest pooled")
-    min_samples: int = Field(50, ge=10, description="per side and signal; below it: insufficient data")
+    min_samples: int = Field(50, ge=10, le=1_000_000, description="per side and signal; below it: insufficient data")
     signals: list[str] | None = Field(
         None, max_length=200, description="signal names to watch; null = every known signal"
     )
@@ -68,10 +85,14 @@ class MonitorConfig(BaseModel):
     threshold: float | None = Field(None, gt=0, description="one threshold for every signal")
     per_signal: dict[str, SignalOverride] = Field(default_factory=dict, max_length=200)
     drift_share: float = Field(0.3, gt=0, le=1, description="a segment drifts when this share of signals drifted")
-    max_rows: int = Field(50_000, ge=100, description="rows per side at most; above it a seeded sample")
-    embedding_rows: int = Field(2_000, ge=50, description="rows per side whose texts are embedded")
-    settle_s: int = Field(60, ge=0, description="a closed window waits until no event for it arrived this long")
-    catch_up_windows: int = Field(168, ge=1, description="after downtime, compute at most this many missed windows")
+    max_rows: int = Field(50_000, ge=100, le=1_000_000, description="rows per side at most; above it a seeded sample")
+    embedding_rows: int = Field(2_000, ge=50, le=20_000, description="rows per side whose texts are embedded")
+    settle_s: int = Field(
+        60, ge=0, le=86_400, description="a closed window waits until no event for it arrived this long"
+    )
+    catch_up_windows: int = Field(
+        168, ge=1, le=1000, description="after downtime, compute at most this many missed windows"
+    )
 
 
 class Monitor(BaseModel):
@@ -81,3 +102,4 @@ class Monitor(BaseModel):
     project_id: str
     config: MonitorConfig
     updated_at: datetime | None = None
+    problem: str = Field("", description="why the stored configuration cannot run ('' when it can)")

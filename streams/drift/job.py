@@ -23,8 +23,12 @@ from telltale_server.streams.drift.config import Monitor
 from telltale_server.streams.drift.monitors import StoredMonitors
 from telltale_server.streams.drift.pool import DriftPool
 from telltale_server.streams.drift.segments import ALL
+from telltale_server.streams.health import HealthLog
 
 log = logging.getLogger(__name__)
+JOB = "drift"
+PROJECT = ""
+"""The subject of a failure that is the project's, not one monitor's (its monitors could not be listed)."""
 ACTIVE_WITHIN = timedelta(days=31)
 """Projects with events this recent are monitored."""
 
@@ -43,6 +47,7 @@ class DriftJob:
     ) -> None:
         self.store = store
         self.monitors = StoredMonitors(store)
+        self.health = HealthLog(store, JOB)
         self.pool = DriftPool()
         self.interval_s = interval_s
         self.gate = gate
@@ -62,16 +67,40 @@ class DriftJob:
             self.pool.close()
 
     async def tick(self, stop: asyncio.Event | None = None, only: Collection[str] | None = None) -> int:
-        """Compute every due window of every enabled monitor (of the `only` projects, if given); count them."""
+        """Compute every due window of every enabled monitor (of the `only` projects, if given); count them.
+
+        A monitor (or a project) that fails is recorded in the health log and skipped: the others go on."""
         now = self.clock()
         projects = await asyncio.to_thread(results.active_projects, self.store, now - ACTIVE_WITHIN)
         computed = 0
         for project_id, first_event in projects.items():
             if only is not None and project_id not in only:
                 continue
-            for monitor in await asyncio.to_thread(self.monitors.list, project_id):
-                if monitor.config.enabled:
-                    computed += await self._catch_up(monitor, first_event, now, stop)
+            try:
+                monitors = await asyncio.to_thread(self.monitors.list, project_id)
+            except Exception as error:
+                self.health.failed(project_id, PROJECT, error)
+                continue
+            self.health.succeeded(project_id, PROJECT)
+            for monitor in monitors:
+                if monitor.problem:
+                    self.health.failed(project_id, monitor.monitor_id, monitor.problem)
+                elif monitor.config.enabled:
+                    computed += await self._isolated(monitor, first_event, now, stop)
+        return computed
+
+    async def _isolated(
+        self, monitor: Monitor, first_event: datetime, now: datetime, stop: asyncio.Event | None
+    ) -> int:
+        """Catch one monitor up; its failure is recorded on it, and the pass goes on with the next monitor."""
+        try:
+            computed = await self._catch_up(monitor, first_event, now, stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.health.failed(monitor.project_id, monitor.monitor_id, error)
+            return 0
+        self.health.succeeded(monitor.project_id, monitor.monitor_id)
         return computed
 
     async def recompute(self, monitor: Monitor, start: datetime, end: datetime) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from telltale_server.schemas.store import Store
 from telltale_server.streams.drift.config import DEFAULT_MONITOR_ID, Monitor, MonitorConfig
 
@@ -21,16 +23,7 @@ class StoredMonitors:
             "ORDER BY monitor_id",
             {"p": project_id},
         )
-        found = [
-            Monitor(
-                monitor_id=row["monitor_id"],
-                project_id=project_id,
-                config=MonitorConfig.model_validate_json(row["config"]),
-                updated_at=row["updated_at"],
-            )
-            for row in rows
-            if not row["deleted"]
-        ]
+        found = [_monitor(project_id, row) for row in rows if not row["deleted"]]
         if not any(row["monitor_id"] == DEFAULT_MONITOR_ID for row in rows):
             found.insert(0, Monitor(monitor_id=DEFAULT_MONITOR_ID, project_id=project_id, config=MonitorConfig()))
         return found
@@ -53,3 +46,19 @@ class StoredMonitors:
             [[project_id, monitor_id, config, deleted, at]],
             column_names=["project_id", "monitor_id", "config", "deleted", "updated_at"],
         )
+
+
+def _monitor(project_id: str, row: dict) -> Monitor:
+    """A stored monitor; one whose configuration no longer validates is shown disabled, with the reason why."""
+    try:
+        config, problem = MonitorConfig.model_validate_json(row["config"]), ""
+    except ValidationError as error:
+        config = MonitorConfig(enabled=False)
+        problem = f"stored configuration is no longer valid, replace it (PUT): {error}"
+    return Monitor(
+        monitor_id=row["monitor_id"],
+        project_id=project_id,
+        config=config,
+        updated_at=row["updated_at"],
+        problem=problem,
+    )

@@ -12,6 +12,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from telltale_server.streams.processes import settle_child, spawning_quietly
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -25,7 +27,9 @@ class DriftPool:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._get(), fn, *args)
+            with spawning_quietly():  # the executor starts its process inside submit
+                pending = loop.run_in_executor(self._get(), fn, *args)
+            return await pending
         except BrokenProcessPool:
             log.warning("drift worker process died; starting a new one")
             self.close()
@@ -38,9 +42,15 @@ class DriftPool:
             self._executor.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 process.terminate()
+                process.join(5)
+            # With its process gone the executor winds down at once; waiting for that frees its queues'
+            # semaphores now, so a stop by SIGTERM (no exit handlers) leaves none for the tracker to report.
+            self._executor.shutdown(wait=True)
             self._executor = None
 
     def _get(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._executor = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=settle_child
+            )
         return self._executor

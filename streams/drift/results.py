@@ -11,7 +11,7 @@ from telltale_server.schemas.store import Store
 from telltale_server.schemas.version import server_version
 from telltale_server.streams.drift.compute import SegmentResult
 
-DRIFT_VERSION = "1"
+DRIFT_VERSION = "2"
 """Bump when the drift computation changes what it reports for the same data."""
 RUN_NAMESPACE = uuid.UUID("5f0b2f3e-8f73-4d55-9d0e-6a1c2b7d9e41")
 

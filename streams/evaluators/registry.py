@@ -26,6 +26,18 @@ FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     ToxicityEvaluator.name: lambda settings: ToxicityEvaluator(minilm.shared(), direction.shipped()),
     LlmJudgeEvaluator.name: lambda settings: LlmJudgeEvaluator(JudgeConfig.from_settings(settings)),
 }
+KINDS: dict[str, type[Evaluator]] = {
+    kind.name: kind
+    for kind in (
+        UsageEvaluator,
+        PiiEvaluator,
+        GroundednessEvaluator,
+        InjectionEvaluator,
+        ToxicityEvaluator,
+        LlmJudgeEvaluator,
+    )
+}
+"""Each evaluator's class: its name, version, needs and cost, known without loading a model."""
 DEFAULT = (
     UsageEvaluator.name,
     PiiEvaluator.name,
@@ -36,9 +48,15 @@ DEFAULT = (
 """The local evaluators; the paid llm_judge runs only when named (TELLTALE_EVALUATORS, --evaluator)."""
 
 
-def build(settings: Settings, names: tuple[str, ...] = DEFAULT) -> list[Evaluator]:
-    """Instantiate the named evaluators once per process (models load here, not per event)."""
+def kinds(names: tuple[str, ...] = DEFAULT) -> list[type[Evaluator]]:
+    """The named evaluators' classes (what a process that scores elsewhere needs to describe them)."""
     unknown = [name for name in names if name not in FACTORIES]
     if unknown:
         raise ValueError(f"unknown evaluator(s) {unknown}; known: {sorted(FACTORIES)}")
+    return [KINDS[name] for name in names]
+
+
+def build(settings: Settings, names: tuple[str, ...] = DEFAULT) -> list[Evaluator]:
+    """Instantiate the named evaluators once per process (models load here, not per event)."""
+    kinds(names)
     return [FACTORIES[name](settings) for name in names]

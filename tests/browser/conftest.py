@@ -52,7 +52,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer
     report = sender.send(DemoTraffic(seed=11).calls(400, end - timedelta(hours=1), end))
     sender.close()
     assert report.inference == 400 and report.rejected == 0
-    srv.wait_processed(timeout_s=180)
+    srv.wait_processed()
     with srv.client() as client:
         rule = {
             "name": "errors in demo traffic",

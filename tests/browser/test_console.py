@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -46,6 +47,30 @@ def test_overview_draws_every_chart_with_data(page: Page, console: TelltaleServe
     demo_and_drift_calls = 400 + 800
     expect(page.get_by_role("listitem").filter(has_text="Calls")).to_contain_text(f"{demo_and_drift_calls:,}")
     screenshot(page, "overview")
+
+
+def test_overview_says_which_scores_are_not_in_yet(page: Page, console: TelltaleServer) -> None:
+    """With scoring behind, the page says so and every score chart marks where it stops being complete; the
+    status is this server's /v1/scoring answer made to show a backlog (the demo server has none left)."""
+    behind = {
+        "mode": "local",
+        "backlog": 1234,
+        "lag_seconds": 45.0,
+        "unscored_from": (datetime.now(UTC) - timedelta(minutes=30)).isoformat(),
+        "unscored": {"safety.toxicity": 12, "<img src=x onerror=alert(1)>": 3},
+        "overload": "sample",
+    }
+    page.route("**/v1/scoring", lambda route: route.fulfill(json=behind))
+    sign_in(page, console.url)
+    status = page.get_by_role("status").filter(has_text="Scoring is behind")
+    expect(status).to_contain_text("1,234 calls not scored yet")
+    expect(status).to_contain_text("<img src=x onerror=alert(1)> 3")  # shown as text, never as markup
+    expect(page.locator("figure.chart[data-points]")).to_have_count(OVERVIEW_CHARTS)
+    marked = page.locator("figure.chart").filter(has=page.get_by_role("note"))
+    expect(marked).to_have_count(3)  # cost, groundedness, safety flags: the charts of scores
+    expect(marked.first).to_contain_text("Not scored yet from")
+    assert page.locator("img[src=x]").count() == 0
+    screenshot(page, "overview-behind")
 
 
 def test_overview_filters_by_model(page: Page, console: TelltaleServer) -> None:

@@ -135,6 +135,35 @@ def test_errors_fire_once_then_resolve_once(up: TelltaleServer, receiver: Receiv
         client.delete(f"/v1/alert-rules/{made['id']}")
 
 
+def test_a_resolve_threshold_keeps_the_alert_firing_between_the_two(up: TelltaleServer, receiver: Receiver) -> None:
+    receiver.received.clear()
+    with up.client() as client:
+        wrong = client.post("/v1/alert-rules", json=rule(receiver.url, resolve_threshold=0.7))
+        assert wrong.status_code == 422 and "resolve_threshold" in wrong.text
+        made = client.post("/v1/alert-rules", json=rule(receiver.url, resolve_threshold=0.3, keep_firing_for="0s"))
+        assert made.status_code == 201 and made.json()["resolve_threshold"] == 0.3
+        witness = client.post("/v1/alert-rules", json=rule(receiver.url, name="no hysteresis", channels=[])).json()
+    model = "hysteresis-model"
+
+    def state(rule_id: str) -> str | None:
+        with up.client() as client:
+            found = client.get("/v1/alerts", params={"rule_id": rule_id}).json()
+        return found[0]["state"] if found else None
+
+    send(up, 4, "error", model)
+    until(lambda: state(made.json()["id"]) == state(witness["id"]) == "firing", "both alerts to fire")
+    send(up, 4, "ok", model)  # 4 errors in 8 calls: 0.5 is not above the threshold, but not clear of 0.3 either
+    until(lambda: state(witness["id"]) == "resolved", "the rule without hysteresis to resolve at 0.5")
+    assert state(made.json()["id"]) == "firing"  # evaluated in the same pass
+    send(up, 12, "ok", model)  # 4 in 20: 0.2, clear
+    until(lambda: state(made.json()["id"]) == "resolved", "the alert to resolve")
+    until(lambda: len(receiver.received) >= 2, "the resolve notification")
+    assert [r.json()["status"] for r in receiver.received] == ["firing", "resolved"]
+    with up.client() as client:
+        for rule_id in (made.json()["id"], witness["id"]):
+            client.delete(f"/v1/alert-rules/{rule_id}")
+
+
 def test_silences_crud(up: TelltaleServer) -> None:
     ends = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     with up.client() as client:

@@ -22,7 +22,7 @@ def demo(server: TelltaleServer) -> TelltaleServer:
     sender = DemoSender(server.url, INGEST_KEY)
     assert sender.send(DemoTraffic(seed=21).calls(EVENTS, END - timedelta(hours=1), END)).rejected == 0
     sender.close()
-    server.wait_processed(timeout_s=180)
+    server.wait_processed()
     return server
 
 

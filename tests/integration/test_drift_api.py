@@ -101,7 +101,7 @@ def test_drift_results_reports_and_an_alert_through_the_api(up: TelltaleServer) 
     exposed = httpx.get(f"{up.url}/metrics").text.splitlines()
     drifted = next(line for line in exposed if line.startswith('telltale_drift_segments_total{status="drift"}'))
     assert float(drifted.split()[-1]) >= 1
-    up.wait_processed(timeout_s=600)  # a clean stop need not wait for an evaluation batch in flight
+    up.wait_processed()  # a clean stop need not wait for an evaluation batch in flight
 
 
 def test_bad_monitor_configs_are_refused_with_the_reason(up: TelltaleServer) -> None:

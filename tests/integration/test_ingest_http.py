@@ -132,6 +132,37 @@ def test_ndjson_with_a_non_utf8_line(server: TelltaleServer) -> None:
     assert base64.b64decode(letter["raw"]) == b'{"model": "caf\xe9"}'
 
 
+def test_json_that_curl_labels_as_a_form_is_read_as_json(server: TelltaleServer) -> None:
+    """`curl -d` without a Content-Type sends application/x-www-form-urlencoded; the body is JSON all the same."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    event = inference()
+    response = post(server, "/v1/inference", orjson.dumps([event]), **form)
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    assert stored(server, event["event_id"]).status_code == 200
+    thumbs = post(server, "/v1/feedback", orjson.dumps([feedback(event["event_id"])]), **form)
+    assert thumbs.status_code == 200 and thumbs.json()["accepted"] == 1
+    rule = {"name": "errors", "metric": "error.rate", "comparator": ">", "threshold": 0.5}
+    made = httpx.post(
+        f"{server.url}/v1/alert-rules",
+        content=orjson.dumps(rule),
+        headers={"Authorization": f"Bearer {ADMIN_KEY}", **form},
+    )
+    assert made.status_code == 201, made.text
+
+
+def test_a_real_form_is_400_and_kept_whole(server: TelltaleServer) -> None:
+    body = b"model=gpt-4o&input=hi"
+    response = post(server, "/v1/inference", body, **{"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400 and response.json()["detail"].startswith("malformed JSON")
+    assert body.decode() in [letter["raw"] for letter in dead_letters(server)]
+
+
+@pytest.mark.parametrize("media", ["text/xml", "multipart/form-data; boundary=x", "application/octet-stream"])
+def test_other_content_types_stay_415(server: TelltaleServer, media: str) -> None:
+    response = post(server, "/v1/inference", orjson.dumps([inference()]), **{"Content-Type": media})
+    assert response.status_code == 415 and "unsupported Content-Type" in response.json()["detail"]
+
+
 @pytest.mark.parametrize("body", [b"", b"[]"], ids=["empty-body", "empty-array"])
 def test_empty_batch_is_400(server: TelltaleServer, body: bytes) -> None:
     response = post(server, "/v1/inference", body)
@@ -211,3 +242,26 @@ def test_evaluator_policy_turns_an_evaluator_off_for_one_project(server: Telltal
     with server.client() as admin:
         admin.put("/v1/evaluators/safety.pii", json={"enabled": True})
     assert evaluators == {"usage", "safety.toxicity", "safety.prompt_injection"}
+
+
+def _raw_letters(server: TelltaleServer) -> list[bytes]:
+    with server.client() as client:
+        found = client.get("/v1/dead-letters", params={"limit": 1000}).json()
+    return [base64.b64decode(x["raw"]) if x["raw_encoding"] == "base64" else x["raw"].encode() for x in found]
+
+
+@pytest.mark.parametrize("path", ["/v1/inference", "/v1/feedback", "/v1/traces"])
+@pytest.mark.parametrize("damage", ["bad", "truncated"])
+def test_unreadable_gzip_is_400_and_kept_as_sent(server: TelltaleServer, path: str, damage: str) -> None:
+    whole = gzip.compress(orjson.dumps([inference(route=str(uuid.uuid4()))]))
+    sent = whole[:-12] if damage == "truncated" else b"\x1f\x8b" + uuid.uuid4().bytes
+    response = post(server, path, sent, **{"Content-Encoding": "gzip"})
+    assert response.status_code == 400 and "gzip" in response.json()["detail"]
+    assert _raw_letters(server).count(sent) == 1
+
+
+def test_a_refused_item_sent_again_is_kept_once(server: TelltaleServer) -> None:
+    bad = inference(model=None, route=str(uuid.uuid4()))
+    for _ in range(3):
+        assert post(server, "/v1/inference", orjson.dumps([bad])).status_code == 422
+    assert [letter["event_id"] for letter in dead_letters(server)].count(bad["event_id"]) == 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import time
 import uuid
+from pathlib import Path
 
 import httpx
 import orjson
@@ -17,7 +19,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import Status, StatusCode
 
 from telltale_server.schemas import limits
-from telltale_server.services.ingest.genai import SPAN_IDS
+from telltale_server.services.ingest.otel import decode
+from telltale_server.services.ingest.otel.event import SPAN_IDS, event_id
+from tests.support.instrumented_apps import record
+from tests.support.otel import ANSWER, PASSAGE, Recorder, body, chat_server
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 
 RESOURCE = Resource.create({"service.name": "support-bot", "deployment.environment.name": "production"})
@@ -171,3 +176,80 @@ def test_bad_otlp_input(server: TelltaleServer) -> None:
     with httpx.Client(headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
         letters = client.get(f"{server.url}/v1/dead-letters").json()
     assert any(letter["source"] == "http:/v1/traces" and "b7ad6b7169203331" in letter["raw"] for letter in letters)
+    unreadable = {**bad_tokens["resourceSpans"][0]["scopeSpans"][0]["spans"][0], "startTimeUnixNano": "-1"}
+    document = {"resourceSpans": [{"scopeSpans": [{"spans": [unreadable]}]}]}
+    refused = httpx.post(
+        f"{server.url}/v1/traces", content=orjson.dumps(document), headers={**auth, "Content-Type": "application/json"}
+    )
+    assert refused.status_code == 200 and refused.headers["Telltale-Rejected"] == "1"
+    metrics = httpx.get(f"{server.url}/metrics").text
+    assert 'telltale_otlp_spans_total{outcome="unmapped"} 1.0' in metrics
+
+
+def wait_for_event(server: TelltaleServer, span_or_id: ReadableSpan | str, evaluator: str | None = None) -> dict:
+    """The stored event of an LLM span (with that evaluator's result), waiting on progress, not on time."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if isinstance(span_or_id, str):
+            with server.client(ADMIN_KEY) as client:
+                response = client.get(f"/v1/inference/{span_or_id}")
+        else:
+            response = stored(server, span_or_id)
+        if response.status_code == 200:
+            detail = response.json()
+            if evaluator is None or any(e["evaluator"] == evaluator for e in detail["evaluations"]):
+                return detail
+        server.wait_processed(timeout_s=30)
+        time.sleep(0.1)
+    raise AssertionError(f"no event (with {evaluator}) for {span_or_id}")
+
+
+def test_rag_app_instrumented_with_openinference(server: TelltaleServer, tmp_path: Path) -> None:
+    """LangChain's retriever and the OpenAI client, instrumented by OpenInference, exported span by span by the
+    real OTLP exporter: the call gets the retrieved passage, and groundedness scores it."""
+    llm = chat_server()
+    try:
+        exported = record(
+            "openinference_rag",
+            llm.url,
+            tmp_path / "spans",
+            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=f"{server.url}/v1/traces",
+            OTEL_EXPORTER_OTLP_TRACES_HEADERS=f"Authorization=Bearer%20{INGEST_KEY}",
+        )
+    finally:
+        llm.stop()
+    chat = next(span for span in decode.decode(exported, decode.PROTOBUF) if span.name == "ChatCompletion")
+    detail = wait_for_event(server, event_id(chat.trace_id, chat.span_id), evaluator="groundedness")
+    event = detail["event"]
+    assert event["contexts"] == [{"id": None, "text": PASSAGE, "source": "kb/refunds.md", "score": 0.91}]
+    assert (event["output"], event["attributes"]["telltale.retrieval"]) == (ANSWER, "joined")
+    grounded = [e for e in detail["evaluations"] if e["evaluator"] == "groundedness" and e["metric"] == "score"]
+    assert grounded and grounded[0]["label"] == "grounded"
+
+
+def test_a_held_call_survives_a_restart(tmp_path: Path) -> None:
+    recorder = Recorder()
+    with recorder.tracer.start_as_current_span("POST /answer"):
+        with recorder.tracer.start_as_current_span("retrieve") as retrieve:
+            retrieve.set_attributes(
+                {"openinference.span.kind": "RETRIEVER", "retrieval.documents.0.document.content": PASSAGE}
+            )
+        with recorder.tracer.start_as_current_span("chat") as chat:
+            chat.set_attributes({"openinference.span.kind": "LLM", "llm.model_name": "m", "input.value": "Refunds?"})
+    headers = {"Authorization": f"Bearer {INGEST_KEY}", "Content-Type": "application/x-protobuf"}
+    env = {"TELLTALE_OTEL_HOLD_S": "3600", "TELLTALE_EVALUATORS": '["usage"]'}
+    first = TelltaleServer(tmp_path / "data", env=env).start()
+    try:
+        held = httpx.post(f"{first.url}/v1/traces", content=body([recorder.named("chat")]), headers=headers)
+        assert (held.status_code, held.headers["Telltale-Held"]) == (200, "1")
+    finally:
+        first.stop()
+    second = TelltaleServer(tmp_path / "data", env=env).start()
+    try:
+        assert stored(second, recorder.named("chat")).status_code == 404
+        joined = httpx.post(f"{second.url}/v1/traces", content=body([recorder.named("retrieve")]), headers=headers)
+        assert joined.headers["Telltale-Retrievals"] == "1"
+        event = wait_for_event(second, recorder.named("chat"))["event"]
+        assert event["contexts"][0]["text"] == PASSAGE and event["input"] == "Refunds?"
+    finally:
+        second.stop()

@@ -18,7 +18,8 @@ def test_migrating_twice_applies_nothing_the_second_time(runtime: Runtime) -> No
     assert migrate(runtime.store) == []
     assert pending(runtime.store) == []
     tables = {row["name"] for row in runtime.store.rows("SHOW TABLES")}
-    assert {"projects", "api_keys", "inference_events", "feedback_events", "evaluations", "dead_letters"} <= tables
+    assert {"projects", "api_keys", "inference_events", "feedback_events", "evaluations", "dead_letters_v2"} <= tables
+    assert "dead_letters" not in tables
     ledger = runtime.store.rows("SELECT version FROM schema_migrations FINAL ORDER BY version")
     assert [row["version"] for row in ledger] == [m.version for m in available()]
 

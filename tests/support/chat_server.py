@@ -1,4 +1,4 @@
-"""A real chat-completions server on loopback that answers with scripted judge verdicts and records each request."""
+"""A real chat-completions (and legacy completions) server on loopback: scripted answers, each request recorded."""
 
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ def verdict(content: str, usage: dict[str, int] | None = None) -> Reply:
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": usage or USAGE,
+    }
+    return Reply(200, body)
+
+
+def completion(text: str, usage: dict[str, int] | None = None) -> Reply:
+    """A 200 legacy completions response (`/v1/completions`) whose text is `text`."""
+    body = {
+        "id": "cmpl-test",
+        "object": "text_completion",
+        "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
         "usage": usage or USAGE,
     }
     return Reply(200, body)
@@ -86,7 +97,7 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             request = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
-            if self.path != "/v1/chat/completions":
+            if self.path not in ("/v1/chat/completions", "/v1/completions"):
                 reply: Reply | str = Reply(404, "no such path")
             else:
                 reply = server.next_reply(request, {k.lower(): v for k, v in self.headers.items()})
@@ -94,7 +105,9 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
                 server.release.wait(30)
                 return
             assert isinstance(reply, Reply)
-            body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+            body = (
+                reply.body if isinstance(reply.body, str) else json.dumps({"model": request.get("model"), **reply.body})
+            )
             try:
                 self.send_response(reply.status)
                 for name, value in {"content-type": "application/json", **reply.headers}.items():

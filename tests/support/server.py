@@ -40,6 +40,8 @@ class TelltaleServer:
     """The sub-command that serves: `up`, or `api` as a deployment runs it."""
     args: tuple[str, ...] = ()
     """More arguments for it, e.g. `--demo`."""
+    headless: bool = True
+    """Start with TELLTALE_INIT_* keys; False starts as a newcomer does, and the keys are in the banner (`log`)."""
 
     def create_key(self, name: str, project: str, scopes: str) -> str:
         """Create a key with the CLI while the server is stopped (the embedded store has one owner)."""
@@ -72,23 +74,27 @@ class TelltaleServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 60.0) -> TelltaleServer:
-        env = {
-            **os.environ,
-            "TELLTALE_DATA_DIR": str(self.data_dir),
-            "TELLTALE_PORT": str(self.port),
+        init = {
             "TELLTALE_INIT_PROJECT": self.project,
             "TELLTALE_INIT_INGEST_KEY": INGEST_KEY,
             "TELLTALE_INIT_ADMIN_KEY": ADMIN_KEY,
+        }
+        env = {
+            **{name: value for name, value in os.environ.items() if not name.startswith("TELLTALE_INIT_")},
+            "TELLTALE_DATA_DIR": str(self.data_dir),
+            "TELLTALE_PORT": str(self.port),
+            **(init if self.headless else {}),
             "TELLTALE_RUNNER_IDLE_POLL_S": "0.2",
             **self.env,
         }
-        log = (self.data_dir.parent / f"{self.data_dir.name}-server.log").open("ab")
+        log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "telltale_server.services.cli.main", self.command, *self.args],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=log,
+            start_new_session=True,  # its own process group, like a job in a terminal (see `interrupt`)
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -110,6 +116,19 @@ class TelltaleServer:
         """A crash: SIGKILL, no chance to flush or checkpoint."""
         return self._end(signal.SIGKILL)
 
+    def interrupt(self, timeout_s: float = 60.0) -> int:
+        """Ctrl-C in its terminal: SIGINT to the whole process group, the server's children included."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGINT)
+        code = self.process.wait(timeout=timeout_s)
+        self.process = None
+        return code
+
+    @property
+    def log_path(self) -> Path:
+        """What the process printed (stdout and stderr of every start, appended)."""
+        return self.data_dir.parent / f"{self.data_dir.name}-server.log"
+
     def _end(self, sig: signal.Signals) -> int:
         assert self.process is not None
         if self.process.poll() is None:
@@ -121,15 +140,20 @@ class TelltaleServer:
     def client(self, key: str = ADMIN_KEY) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
-    def wait_processed(self, timeout_s: float = 60.0) -> dict[str, Any]:
-        """Wait until the local runner has no backlog; returns the /ready body."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            body = httpx.get(f"{self.url}/ready", timeout=5).json()
-            if body.get("runner", {}).get("backlog") == 0:
-                return body
+    def wait_processed(self, stall_s: float = 120.0) -> dict[str, Any]:
+        """Wait until the local runner has no backlog; returns the /ready body. Fails only when scoring stops
+        moving for `stall_s` (a loaded machine scores slowly, a stuck runner not at all)."""
+        last, moved_at = None, time.monotonic()
+        while True:
+            runner = httpx.get(f"{self.url}/ready", timeout=30).json().get("runner", {})
+            if runner.get("backlog") == 0 and not runner.get("in_flight"):
+                return runner
+            standing = (runner.get("processed"), runner.get("backlog"))
+            if standing != last:
+                last, moved_at = standing, time.monotonic()
+            elif time.monotonic() - moved_at > stall_s:
+                raise TimeoutError(f"scoring made no progress for {stall_s:.0f} s: {runner}")
             time.sleep(0.2)
-        raise TimeoutError("runner backlog did not reach zero")
 
 
 def query_store(data_dir: Path, sql: str) -> list[dict[str, Any]]:

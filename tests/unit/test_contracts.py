@@ -10,13 +10,16 @@ from pydantic import ValidationError
 from telltale_server.schemas import limits
 from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
 from telltale_server.schemas.json_schema import CONTRACTS, JSON_DIR, render
+from telltale_server.services.ingest.validate import is_branch_name
 from tests.support.events import feedback, inference
 
 
 def errors_of(model: type, data: dict) -> list[tuple[str, str]]:
     with pytest.raises(ValidationError) as caught:
         model.model_validate(data)
-    return [(".".join(map(str, e["loc"])), e["msg"]) for e in caught.value.errors()]
+    return [
+        (".".join(str(part) for part in e["loc"] if not is_branch_name(part)), e["msg"]) for e in caught.value.errors()
+    ]
 
 
 def test_five_fields_make_a_complete_event() -> None:
@@ -149,3 +152,51 @@ def test_feedback_by_trace_and_flags_are_negative() -> None:
 def test_json_schema_files_are_current(name: str) -> None:
     """Fails when a contract changed without `python -m telltale_server.schemas.json_schema`."""
     assert (JSON_DIR / name).read_text() == render(CONTRACTS[name])
+
+
+@pytest.mark.parametrize("model", [InferenceEvent, FeedbackEvent])
+def test_times_the_store_cannot_keep_are_refused_and_the_epoch_is_kept(model: type) -> None:
+    make = inference if model is InferenceEvent else feedback
+    assert model.model_validate(make(ts="1970-01-01T00:00:00Z")).ts == datetime(1970, 1, 1, tzinfo=UTC)
+    assert model.model_validate(make(ts="1973-03-03T09:46:39Z")).ts.year == 1973
+    [(field, reason)] = errors_of(model, make(ts="1969-12-31T23:59:59Z"))
+    assert field == "ts" and "before 1970-01-01T00:00:00Z" in reason
+
+
+def test_token_counts_stop_at_the_store_range_and_never_wrap() -> None:
+    top = limits.MAX_TOKENS
+    usage = InferenceEvent.model_validate(inference(usage={"input_tokens": top, "total_tokens": top})).usage
+    assert usage is not None and usage.input_tokens == top
+    for count in (top + 1, 2**64, 2**70):
+        assert errors_of(InferenceEvent, inference(usage={"input_tokens": count}))[0][0] == "usage.input_tokens"
+    [(field, reason)] = errors_of(InferenceEvent, inference(usage={"input_tokens": top, "output_tokens": 1}))
+    assert field == "usage" and "exceeds 4294967295" in reason
+
+
+@pytest.mark.parametrize("cost", [1.7e308, limits.MAX_COST_USD * 2, "inf", "NaN", -1.0])
+def test_costs_are_finite_and_bounded(cost: object) -> None:
+    assert errors_of(InferenceEvent, inference(usage={"cost": cost}))[0][0] == "usage.cost"
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 2**80])
+def test_integer_attributes_are_64_bit(value: int) -> None:
+    assert errors_of(InferenceEvent, inference(attributes={"n": value}))[0][0].startswith("attributes.n")
+    assert InferenceEvent.model_validate(inference(attributes={"n": 2**63 - 1})).attributes["n"] == 2**63 - 1
+
+
+def test_free_form_message_json_nests_within_the_limit() -> None:
+    def nested(depth: int) -> object:
+        value: object = "leaf"
+        for _ in range(depth):
+            value = [value]
+        return value
+
+    ok = [{"role": "user", "content": [{"type": "text", "text": "hi", "x": nested(limits.MAX_NESTING - 3)}]}]
+    assert InferenceEvent.model_validate(inference(input=ok)).input_text() == "hi"
+    deep = [{"role": "user", "content": [{"type": "text", "x": nested(300)}], "tool_calls": nested(500)}]
+    found = {path: reason for path, reason in errors_of(InferenceEvent, inference(input=deep)) if "nested" in reason}
+    assert found == {
+        "input.0": f"Value error, nested deeper than {limits.MAX_NESTING} levels at "
+        + "tool_calls"
+        + ".0" * (limits.MAX_NESTING - 1)
+    }

@@ -15,6 +15,7 @@ from telltale_server.schemas.events import InferenceEvent
 from telltale_server.services.ingest.batch import split
 from telltale_server.services.ingest.body import read_body
 from telltale_server.services.ingest.errors import IngestError
+from telltale_server.services.ingest.otel import decode
 from telltale_server.services.ingest.validate import validate
 from tests.support.events import inference
 
@@ -48,8 +49,14 @@ def test_gzip_is_inflated_and_bombs_are_capped() -> None:
     bomb = gzip.compress(b"0" * 1_000_000)
     assert len(bomb) < 10_000
     assert refused(body_of, bomb, None, "gzip").status == 413
-    assert refused(body_of, b"not gzip", None, "gzip").status == 400
     assert refused(body_of, b"x", None, "br").status == 415
+
+
+@pytest.mark.parametrize("sent", [b"not gzip", gzip.compress(b"[1, 2, 3]" * 50)[:-20]], ids=["bad", "truncated"])
+def test_a_body_that_does_not_decompress_is_kept_as_sent(sent: bytes) -> None:
+    error = refused(body_of, sent, None, "gzip")
+    assert (error.status, error.keep_body, error.body) == (400, True, sent)
+    assert "gzip" in error.message
 
 
 def test_json_array_and_single_object() -> None:
@@ -109,3 +116,32 @@ def test_oversized_single_event_is_refused_alone() -> None:
     verdicts = validate(items, InferenceEvent)
     assert verdicts[0].event is None and f"the limit is {limits.MAX_EVENT_BYTES}" in verdicts[0].errors[0].reason
     assert verdicts[1].event is not None
+
+
+def _otlp_span(**fields: object) -> dict:
+    attributes = [{"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}}]
+    span = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "chat"}
+    return {**span, "startTimeUnixNano": "1700000000000000000", "attributes": attributes, **fields}
+
+
+def test_an_unreadable_otlp_span_is_refused_alone() -> None:
+    deep: dict = {"stringValue": "x"}
+    for _ in range(40):
+        deep = {"kvlistValue": {"values": [{"key": "k", "value": deep}]}}
+    bad = {
+        "huge time": _otlp_span(startTimeUnixNano=str(2**64)),
+        "negative time": _otlp_span(endTimeUnixNano="-5"),
+        "text time": _otlp_span(startTimeUnixNano="soon"),
+        "text int": _otlp_span(attributes=[{"key": "n", "value": {"intValue": "1e40"}}]),
+        "text double": _otlp_span(attributes=[{"key": "n", "value": {"doubleValue": "many"}}]),
+        "array of text": _otlp_span(attributes=[{"key": "n", "value": {"arrayValue": "x"}}]),
+        "deep value": _otlp_span(attributes=[{"key": "n", "value": deep}]),
+    }
+    spans = [_otlp_span(), *bad.values(), _otlp_span(spanId="b7ad6b7169203332")]
+    body = orjson.dumps({"resourceSpans": [{"resource": {}, "scopeSpans": [{"spans": spans}]}]})
+    decoded = decode.decode(body, "application/json")
+    assert [bool(span.error) for span in decoded] == [False, *[True] * len(bad), False]
+    reasons = dict(zip(bad, (span.error for span in decoded[1:-1]), strict=True))
+    assert "fixed64" in reasons["huge time"] and "fixed64" in reasons["negative time"]
+    assert reasons["deep value"].startswith(f"span nests deeper than {decode.SPAN_NESTING} JSON levels at span.")
+    assert decoded[1].source == bad["huge time"]

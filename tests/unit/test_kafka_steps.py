@@ -177,3 +177,16 @@ def test_insert_gives_up_without_success_when_stopping() -> None:
         return await inserter.write(batch, stop)
 
     assert asyncio.run(attempt()) is False
+
+
+def test_a_redelivered_poison_record_is_the_same_dead_letter() -> None:
+    record = Record(topics.INFERENCE.name, b"\xffnot json", [("project_id", b"p1")], partition=2, offset=41)
+    first, again = decode(record), decode(record)
+    assert isinstance(first, Poison) and isinstance(again, Poison)
+    assert first.letter.received_at != again.letter.received_at or first.letter == again.letter
+    assert first.letter.dead_letter_id == again.letter.dead_letter_id
+    elsewhere = decode(Record(record.topic, record.value, record.headers, partition=2, offset=42))
+    assert isinstance(elsewhere, Poison) and elsewhere.letter.dead_letter_id != first.letter.dead_letter_id
+    value, headers = deadletter.to_record(first.letter)
+    filed = decode(Record(topics.DEAD_LETTERS.name, value, headers))
+    assert isinstance(filed, Filed) and filed.letter.dead_letter_id == first.letter.dead_letter_id

@@ -123,6 +123,7 @@ async function renderAlert(root, fingerprint, navigate) {
     ["Active since", formatTime(alert.active_since)],
     ["Fired at", formatTime(alert.fired_at)],
     ["Resolved at", formatTime(alert.resolved_at)],
+    ...(alert.cleared_since ? [["Clear since", `${formatTime(alert.cleared_since)} (resolves if it stays clear for the rule's keep_firing_for)`]] : []),
     ["Acknowledged", alert.acknowledged ? `by ${alert.acknowledged.acked_by} at ${formatTime(alert.acknowledged.acked_at)}${alert.acknowledged.comment ? `: ${alert.acknowledged.comment}` : ""}` : "no"],
   ];
   for (const [name, value] of facts) meta.append(el("dt", { text: name }), el("dd", { class: name === "State" ? `state-${value}` : "", text: value }));

@@ -1,7 +1,7 @@
 // One event: input, output with its unsupported sentences marked, passages with the closest sentences marked,
 // evaluations and feedback.
 import { api } from "../api.js";
-import { el, formatTime, formatValue } from "../dom.js";
+import { el, formatNumber, formatTime, formatValue } from "../dom.js";
 
 // Text with each found phrase wrapped in <mark class=kind title=note>; phrases not found are left unmarked.
 export function highlighted(text, marks) {
@@ -101,7 +101,7 @@ export async function renderEvent(root, eventId) {
               {},
               el("td", { text: `${e.evaluator} ${e.evaluator_version}` }),
               el("td", { text: e.metric }),
-              el("td", { text: e.value === null ? "–" : String(Math.round(e.value * 10000) / 10000) }),
+              el("td", { text: e.value === null ? "–" : e.metric === "cost_usd" ? formatValue(e.value, "USD") : formatNumber(e.value) }),
               el("td", { text: e.label || "–" }),
               el("td", { class: "preview", title: JSON.stringify(e.details), text: detailsText(e.details) }),
             ),

@@ -1,7 +1,7 @@
 // Overview: the traffic's volume, errors, latency, cost, groundedness, safety flags and feedback over time.
 import { api } from "../api.js";
 import { lineChart } from "../chart.js";
-import { el, emptyState, field, formatValue, RANGES, rangeParams, select } from "../dom.js";
+import { el, emptyState, field, formatTime, formatValue, RANGES, rangeParams, select } from "../dom.js";
 
 const LABELS = [
   ["model", "Model"],
@@ -15,10 +15,11 @@ const CHARTS = [
   { title: "Volume (calls)", metrics: [["volume.count", "calls"]] },
   { title: "Error rate", metrics: [["error.rate", "errors"]] },
   { title: "Latency p95", metrics: [["latency.p95", "p95"]] },
-  { title: "Cost (USD)", metrics: [["cost.sum", "cost"]] },
-  { title: "Groundedness (mean score)", metrics: [["groundedness.mean", "groundedness"]] },
+  { title: "Cost (USD)", metrics: [["cost.sum", "cost"]], scored: true },
+  { title: "Groundedness (mean score)", metrics: [["groundedness.mean", "groundedness"]], scored: true },
   {
     title: "Safety flags (share of calls)",
+    scored: true,
     metrics: [
       ["safety.toxicity.rate", "toxicity"],
       ["safety.pii.rate", "PII"],
@@ -52,12 +53,29 @@ function aggregate(series, how) {
   return samples ? points.reduce((total, p) => total + p.value * p.samples, 0) / samples : null;
 }
 
+// What the evaluators have not scored yet: a chart of scores must not show a false calm over it.
+function scoringNotes(status, span) {
+  const notes = { page: [], chart: null };
+  if (!status || status.mode !== "local") return notes;
+  if (status.backlog > 0) {
+    const from = status.unscored_from && Date.parse(status.unscored_from) < Date.parse(span.to) ? status.unscored_from : null;
+    notes.page.push(`Scoring is behind: ${formatValue(status.backlog)} calls not scored yet (the oldest waiting ${formatValue(status.lag_seconds * 1000, "ms")}).` + (from ? ` Scores from ${formatTime(from)} on are incomplete.` : ""));
+    if (from) notes.chart = `Not scored yet from ${formatTime(from)} on (${formatValue(status.backlog)} calls waiting).`;
+  }
+  const skipped = Object.entries(status.unscored || {}).filter(([, count]) => count > 0);
+  if (skipped.length) {
+    notes.page.push(`Overload sampling left calls unscored, to be backfilled: ${skipped.map(([name, count]) => `${name} ${formatValue(count)}`).join(", ")}.`);
+  }
+  return notes;
+}
+
 // The page appears at once; each chart and tile is drawn as soon as its own query answers.
 export async function render(root, { params, navigate }) {
   const range = params.get("range") || "1h";
   const span = rangeParams(range);
   const filters = filtersFrom(params);
   const query = { ...span, ...filters };
+  const scoring = api("/v1/scoring").then((status) => scoringNotes(status, span), () => scoringNotes(null, span));
   // One request per chart, so each chart is drawn as soon as its own metrics are computed.
   const series = {};
   for (const chart of CHARTS) {
@@ -114,7 +132,13 @@ export async function render(root, { params, navigate }) {
     Promise.all(chart.metrics.map(([name]) => series[name])).then(
       (found) => {
         const lines = found.map((data, i) => ({ name: chart.metrics[i][1], points: data.lines[0]?.points || [] }));
-        slot.replaceWith(lineChart(chart.title, lines, found[0].unit));
+        const figure = lineChart(chart.title, lines, found[0].unit);
+        slot.replaceWith(figure);
+        if (chart.scored) {
+          scoring.then((notes) => {
+            if (notes.chart) figure.append(el("p", { class: "lag", role: "note", text: notes.chart }));
+          });
+        }
       },
       (error) => slot.replaceChildren(el("h2", { text: chart.title }), el("p", { class: "error", role: "alert", text: `Could not load: ${error.message}` })),
     );
@@ -132,7 +156,9 @@ export async function render(root, { params, navigate }) {
     },
     () => {},
   );
-  root.replaceChildren(el("h1", { text: "Overview" }), form, tiles, charts, note);
+  const lag = el("div", { class: "lag", role: "status", "aria-live": "polite" });
+  scoring.then((notes) => lag.replaceChildren(...notes.page.map((text) => el("p", { text }))));
+  root.replaceChildren(el("h1", { text: "Overview" }), form, lag, tiles, charts, note);
 }
 
 function noTraffic(filtered) {
@@ -143,9 +169,18 @@ function noTraffic(filtered) {
   return emptyState(
     "No traffic yet",
     el("p", { text: "Send your app's LLM calls to Telltale and they appear here within seconds. With an ingest key:" }),
-    el("pre", { class: "snippet", text: `curl -H "Authorization: Bearer $INGEST_KEY" ${origin}/v1/inference -d '[{"event_id": "'$(uuidgen)'", "ts": "'$(date -u +%FT%TZ)'", "model": "gpt-4o-mini", "input": "hi", "output": "hello", "latency_ms": 420}]'` }),
+    el("pre", { class: "snippet", text: `curl -H "Authorization: Bearer $INGEST_KEY" ${origin}/v1/inference -d '[{"event_id": "${newEventId()}", "ts": "'$(date -u +%FT%TZ)'", "model": "gpt-4o-mini", "input": "hi", "output": "hello", "latency_ms": 420}]'` }),
     el("p", { text: "Or try it with realistic demo traffic (an hour of calls with failures to find):" }),
     el("pre", { class: "snippet", text: `telltale demo --url ${origin} --key $INGEST_KEY` }),
     el("p", {}, "The SDKs (Python, TypeScript) and OpenTelemetry export are described in the README; the API is at ", el("a", { href: "/docs", text: "/docs" }), "."),
   );
+}
+
+// A fresh random (version 4) UUID each time the example is shown, so it never repeats another example's event.
+function newEventId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, SerializationInfo, field_serializer
+from pydantic import BaseModel, Field, SecretStr, SerializationInfo, WithJsonSchema, field_serializer
 
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 MASK = "**********"
+Masked = WithJsonSchema(
+    {"type": "string", "const": MASK, "description": "Write-only: always shown masked."}, mode="serialization"
+)
+"""What a response says of a secret: the mask, never the value (and never its write-side length limits)."""
 
 
 def _reveal(secret: SecretStr, info: SerializationInfo) -> str:
@@ -21,7 +25,7 @@ class WebhookChannel(BaseModel):
 
     type: Literal["webhook"] = "webhook"
     url: str = Field(description="http(s) URL that receives the JSON.")
-    secret: SecretStr = Field(min_length=16, description="Signing secret (write-only).")
+    secret: Annotated[SecretStr, Masked] = Field(min_length=16, description="Signing secret (write-only).")
     send_resolved: bool = True
 
     @field_serializer("secret")
@@ -37,7 +41,7 @@ class SlackChannel(BaseModel):
     """A Slack incoming webhook; its URL is the credential, so it is write-only too."""
 
     type: Literal["slack"] = "slack"
-    url: SecretStr = Field(description="The incoming-webhook URL (write-only).")
+    url: Annotated[SecretStr, Masked] = Field(description="The incoming-webhook URL (write-only).")
     send_resolved: bool = True
 
     @field_serializer("url")
@@ -53,7 +57,7 @@ class PagerDutyChannel(BaseModel):
     """PagerDuty Events API v2: trigger and resolve, one dedup_key per alert."""
 
     type: Literal["pagerduty"] = "pagerduty"
-    routing_key: SecretStr = Field(description="The integration's routing key (write-only).")
+    routing_key: Annotated[SecretStr, Masked] = Field(description="The integration's routing key (write-only).")
     url: str = PAGERDUTY_EVENTS_URL
     send_resolved: bool = True
 

@@ -11,16 +11,20 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.errors import invalid, invalid_body, responses
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.datasets import draft, items
 from telltale_server.services.datasets.catalog import DatasetCatalog
+from telltale_server.services.datasets.continuous import JOB
 from telltale_server.services.datasets.export.formats import EXTENSIONS, MEDIA_TYPES, WRITERS, Format
 from telltale_server.services.datasets.export.records import FlowColumns
 from telltale_server.services.datasets.spec import Dataset, DatasetSpec
 from telltale_server.services.datasets.versions import Diff, Version, diff, freeze, versions
 from telltale_server.services.runtime import Runtime
+from telltale_server.streams.health import HealthLog
 
-router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
+router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=responses(401, 403))
+Found = responses(404)
 Reader = Annotated[ApiKey, Depends(require("read"))]
 Admin = Annotated[ApiKey, Depends(require("admin"))]
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -68,7 +72,9 @@ async def _sized(rt: Runtime, key: ApiKey, dataset_id: str, ref: str) -> tuple[i
 
 @router.get("", response_model=list[Dataset])
 async def list_datasets(key: Reader, rt: Rt) -> list[Dataset]:
-    return await run_in_threadpool(DatasetCatalog(rt.store).list, key.project_id)
+    """The project's datasets, each with curation's last error on it."""
+    found = await run_in_threadpool(DatasetCatalog(rt.store).list, key.project_id)
+    return await _with_errors(rt, key, found)
 
 
 @router.post("", response_model=Dataset, status_code=201)
@@ -76,47 +82,52 @@ async def create_dataset(spec: DatasetSpec, key: Admin, rt: Rt) -> Dataset:
     return await run_in_threadpool(DatasetCatalog(rt.store).save, key.project_id, spec)
 
 
-@router.get("/{dataset_id}", response_model=Dataset)
+@router.get("/{dataset_id}", response_model=Dataset, responses=Found)
 async def get_dataset(dataset_id: str, key: Reader, rt: Rt) -> Dataset:
-    return await _dataset(rt, key, dataset_id)
+    return (await _with_errors(rt, key, [await _dataset(rt, key, dataset_id)]))[0]
 
 
-@router.put("/{dataset_id}", response_model=Dataset)
+async def _with_errors(rt: Runtime, key: ApiKey, datasets: list[Dataset]) -> list[Dataset]:
+    errors = await run_in_threadpool(HealthLog(rt.store, JOB).errors, key.project_id)
+    return [dataset.model_copy(update={"last_error": errors.get(dataset.id)}) for dataset in datasets]
+
+
+@router.put("/{dataset_id}", response_model=Dataset, responses=Found)
 async def replace_dataset(dataset_id: str, spec: DatasetSpec, key: Admin, rt: Rt) -> Dataset:
     """Replace the spec; frozen versions keep the spec they were made with."""
     await _dataset(rt, key, dataset_id)
     return await run_in_threadpool(DatasetCatalog(rt.store).save, key.project_id, spec, dataset_id)
 
 
-@router.delete("/{dataset_id}", status_code=204)
+@router.delete("/{dataset_id}", status_code=204, responses=Found)
 async def delete_dataset(dataset_id: str, key: Admin, rt: Rt) -> Response:
     if not await run_in_threadpool(DatasetCatalog(rt.store).delete, key.project_id, dataset_id):
         raise HTTPException(404, f"no dataset {dataset_id} in this project")
     return Response(status_code=204)
 
 
-@router.post("/{dataset_id}/versions", response_model=Version, status_code=201)
+@router.post("/{dataset_id}/versions", response_model=Version, status_code=201, responses=Found)
 async def freeze_version(dataset_id: str, key: Admin, rt: Rt) -> Version:
     """Materialise a new immutable version now (a continuous dataset freezes its refreshed draft)."""
     dataset = await _dataset(rt, key, dataset_id)
     return await run_in_threadpool(freeze, rt.store, dataset, f"key:{key.key_id}")
 
 
-@router.get("/{dataset_id}/versions", response_model=list[Version])
+@router.get("/{dataset_id}/versions", response_model=list[Version], responses=Found)
 async def list_versions(dataset_id: str, key: Reader, rt: Rt) -> list[Version]:
     await _dataset(rt, key, dataset_id)
     return await run_in_threadpool(versions, rt.store, key.project_id, dataset_id)
 
 
-@router.get("/{dataset_id}/versions/{ref}", response_model=Version)
+@router.get("/{dataset_id}/versions/{ref}", response_model=Version, responses=Found)
 async def get_version(dataset_id: str, ref: VersionRef, key: Reader, rt: Rt) -> Version:
     if ref == "draft":
-        raise HTTPException(422, "the draft is not a version; read its items at /versions/draft/items")
+        raise invalid(("path", "ref"), "the draft is not a version; read its items at /versions/draft/items")
     number = await _version(rt, key, dataset_id, ref)
     return (await run_in_threadpool(versions, rt.store, key.project_id, dataset_id, number))[0]
 
 
-@router.get("/{dataset_id}/versions/{ref}/items", response_model=ItemPage)
+@router.get("/{dataset_id}/versions/{ref}/items", response_model=ItemPage, responses=Found)
 async def list_items(
     dataset_id: str,
     ref: VersionRef,
@@ -135,7 +146,7 @@ async def list_items(
     )
 
 
-@router.get("/{dataset_id}/versions/{ref}/diff", response_model=Diff)
+@router.get("/{dataset_id}/versions/{ref}/diff", response_model=Diff, responses=Found)
 async def diff_versions(
     dataset_id: str,
     ref: VersionRef,
@@ -152,7 +163,14 @@ async def diff_versions(
     return await run_in_threadpool(diff, rt.store, key.project_id, dataset_id, number, base, limit)
 
 
-@router.get("/{dataset_id}/versions/{ref}/export")
+@router.get(
+    "/{dataset_id}/versions/{ref}/export",
+    response_class=StreamingResponse,
+    responses={
+        **Found,
+        200: {"description": "The items, streamed.", "content": {media: {} for media in MEDIA_TYPES.values()}},
+    },
+)
 async def export_version(
     dataset_id: str,
     ref: VersionRef,
@@ -168,7 +186,7 @@ async def export_version(
     try:
         columns = FlowColumns(question=question, context=context, answer=answer, ground_truth=ground_truth)
     except ValidationError as error:
-        raise HTTPException(422, error.errors(include_url=False, include_context=False)) from None
+        raise invalid_body(error, "query") from None
     number, count = await _sized(rt, key, dataset_id, ref)
     body = WRITERS[format](items.pages(rt.store, key.project_id, dataset_id, number), columns)
     name = f"{dataset_id}-{'draft' if number == 0 else f'v{number}'}.{EXTENSIONS[format]}"
@@ -176,7 +194,7 @@ async def export_version(
     return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
 
 
-@router.post("/{dataset_id}/items", response_model=Added)
+@router.post("/{dataset_id}/items", response_model=Added, responses=Found)
 async def add_items(dataset_id: str, body: EventIds, key: Admin, rt: Rt) -> Added:
     """Add events by id to the draft; the next version includes them."""
     dataset = await _dataset(rt, key, dataset_id)
@@ -184,14 +202,14 @@ async def add_items(dataset_id: str, body: EventIds, key: Admin, rt: Rt) -> Adde
     return Added(added=await run_in_threadpool(draft.add_events, rt.store, dataset, ids))
 
 
-@router.post("/{dataset_id}/draft/refresh", response_model=Added)
+@router.post("/{dataset_id}/draft/refresh", response_model=Added, responses=Found)
 async def refresh_draft(dataset_id: str, key: Admin, rt: Rt) -> Added:
     """Append the matching events the draft lacks now, rather than at the curation job's next pass."""
     dataset = await _dataset(rt, key, dataset_id)
     return Added(added=await run_in_threadpool(draft.append, rt.store, dataset))
 
 
-@router.put("/{dataset_id}/items/{event_id}/annotation", response_model=draft.Annotation)
+@router.put("/{dataset_id}/items/{event_id}/annotation", response_model=draft.Annotation, responses=Found)
 async def annotate_item(
     dataset_id: str, event_id: UUID, annotation: draft.Annotation, key: Admin, rt: Rt
 ) -> draft.Annotation:

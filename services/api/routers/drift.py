@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
@@ -10,16 +10,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
+from telltale_server.schemas.times import Time
 from telltale_server.services.api import security
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.errors import invalid, responses
+from telltale_server.services.api.ranges import ANY_LENGTH, time_range
 from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.datasets.versions import versions
 from telltale_server.services.drift import views
 from telltale_server.services.runtime import Runtime
-from telltale_server.streams.drift.config import DEFAULT_MONITOR_ID, MonitorConfig
+from telltale_server.streams.drift.config import DEFAULT_MONITOR_ID, Monitor, MonitorConfig
+from telltale_server.streams.drift.job import JOB
 from telltale_server.streams.drift.monitors import StoredMonitors
 from telltale_server.streams.drift.report import ASSET_ROUTE, UnsafeReportError, asset_path, escape_data
+from telltale_server.streams.health import HealthLog, JobError
 
-router = APIRouter(prefix="/v1/drift", tags=["drift"])
+router = APIRouter(prefix="/v1/drift", tags=["drift"], responses=responses(401, 403))
 Rt = Annotated[Runtime, Depends(runtime)]
 Reader = Annotated[ApiKey, Depends(require("read"))]
 Admin = Annotated[ApiKey, Depends(require("admin"))]
@@ -30,6 +36,9 @@ class MonitorOut(BaseModel):
     monitor_id: str
     config: MonitorConfig
     updated_at: datetime | None = Field(None, description="null for the implicit default monitor")
+    last_error: JobError | None = Field(
+        None, description="why the drift job could not compute this monitor lately; null while it works"
+    )
 
 
 class NewMonitor(BaseModel):
@@ -73,30 +82,51 @@ class ResultOut(BaseModel):
 async def list_monitors(key: Reader, rt: Rt) -> list[MonitorOut]:
     """The project's monitors; the default one exists until it is replaced or deleted."""
     found = await run_in_threadpool(StoredMonitors(rt.store).list, key.project_id)
-    return [MonitorOut(monitor_id=m.monitor_id, config=m.config, updated_at=m.updated_at) for m in found]
+    errors = await run_in_threadpool(HealthLog(rt.store, JOB).errors, key.project_id)
+    return [_monitor(m, errors.get(m.monitor_id)) for m in found]
 
 
-@router.post("/monitors", response_model=MonitorOut, status_code=201)
+@router.post("/monitors", response_model=MonitorOut, status_code=201, responses=responses(409))
 async def create_monitor(body: NewMonitor, key: Admin, rt: Rt) -> MonitorOut:
     """A new monitor; 409 if the id is taken."""
+    await _check_reference(rt, key, body.config, ("body", "config"))
     monitors = StoredMonitors(rt.store)
     if await run_in_threadpool(monitors.get, key.project_id, body.monitor_id) is not None:
         raise HTTPException(409, f"monitor {body.monitor_id!r} exists; PUT /v1/drift/monitors/{body.monitor_id}")
-    made = await run_in_threadpool(monitors.put, key.project_id, body.monitor_id, body.config)
-    return MonitorOut(monitor_id=made.monitor_id, config=made.config, updated_at=made.updated_at)
+    return _monitor(await run_in_threadpool(monitors.put, key.project_id, body.monitor_id, body.config))
 
 
-@router.put("/monitors/{monitor_id}", response_model=MonitorOut)
+@router.put("/monitors/{monitor_id}", response_model=MonitorOut, responses=responses(404))
 async def update_monitor(monitor_id: MonitorId, body: MonitorConfig, key: Admin, rt: Rt) -> MonitorOut:
     """Replace a monitor's configuration (windows already computed keep their results)."""
+    await _check_reference(rt, key, body, ("body",))
     monitors = StoredMonitors(rt.store)
     if await run_in_threadpool(monitors.get, key.project_id, monitor_id) is None:
         raise HTTPException(404, f"no monitor {monitor_id!r}; create it with POST /v1/drift/monitors")
-    made = await run_in_threadpool(monitors.put, key.project_id, monitor_id, body)
-    return MonitorOut(monitor_id=made.monitor_id, config=made.config, updated_at=made.updated_at)
+    return _monitor(await run_in_threadpool(monitors.put, key.project_id, monitor_id, body))
 
 
-@router.delete("/monitors/{monitor_id}", status_code=204)
+async def _check_reference(rt: Runtime, key: ApiKey, config: MonitorConfig, where: tuple[str, ...]) -> None:
+    """A dataset reference names a version of one of this project's datasets, or the monitor could never run."""
+    ref = config.reference
+    if ref.kind == "dataset" and ref.dataset_id is not None:
+        found = await run_in_threadpool(versions, rt.store, key.project_id, ref.dataset_id, ref.version)
+        if not found:
+            message = f"dataset {ref.dataset_id!r} has no version {ref.version} in this project"
+            raise invalid((*where, "reference", "dataset_id"), message)
+
+
+def _monitor(monitor: Monitor, last_error: JobError | None = None) -> MonitorOut:
+    """The API's view of a monitor; a stored configuration that cannot run is its own last error."""
+    if monitor.problem and last_error is None:
+        at = monitor.updated_at or datetime.now(UTC)
+        last_error = JobError(error=monitor.problem, since=at, at=at)
+    return MonitorOut(
+        monitor_id=monitor.monitor_id, config=monitor.config, updated_at=monitor.updated_at, last_error=last_error
+    )
+
+
+@router.delete("/monitors/{monitor_id}", status_code=204, responses=responses(404))
 async def delete_monitor(monitor_id: MonitorId, key: Admin, rt: Rt) -> None:
     """Stop a monitor; deleting 'default' opts the project out of default drift monitoring."""
     monitors = StoredMonitors(rt.store)
@@ -110,17 +140,14 @@ async def results(
     key: Reader,
     rt: Rt,
     monitor: str = Query("", max_length=64, description=f"a monitor id, e.g. {DEFAULT_MONITOR_ID!r}"),
-    start: Annotated[datetime | None, Query(alias="from", description="window start from (default: 24 h ago)")] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="window start before (default: now)")] = None,
+    start: Annotated[Time | None, Query(alias="from", description="window start from (default: 24 h ago)")] = None,
+    end: Annotated[Time | None, Query(alias="to", description="window start before (default: now)")] = None,
     segment: str = Query("", max_length=300, description="'all' or e.g. 'model=gpt-4o'"),
     status: Literal["", "ok", "drift", "insufficient_data", "error"] = "",
     limit: int = Query(200, ge=1, le=5000),
 ) -> list[ResultOut]:
     """Drift results per window and segment, newest first, each with its signals (drifted first)."""
-    end = _utc(end) or datetime.now(UTC)
-    start = _utc(start) or end - timedelta(hours=24)
-    if start >= end:
-        raise HTTPException(422, "`from` must be before `to`")
+    start, end = time_range(start, end, longest=ANY_LENGTH)
     rows = await run_in_threadpool(views.runs, rt.store, key.project_id, start, end, monitor, segment, status, limit)
     return [_result(row) for row in rows]
 
@@ -135,7 +162,7 @@ async def asset(name: str) -> FileResponse:
     return FileResponse(path, media_type=media, headers=security.REPORT_ASSET)
 
 
-@router.get("/{result_id}/report", response_class=HTMLResponse)
+@router.get("/{result_id}/report", response_class=HTMLResponse, responses=responses(404, 410))
 async def report(result_id: Annotated[str, Path(max_length=64)], key: Reader, rt: Rt) -> HTMLResponse:
     """The full Evidently HTML report of one result (window x segment), sandboxed in an origin of its own."""
     html = await run_in_threadpool(views.report, rt.store, key.project_id, result_id)
@@ -151,7 +178,3 @@ async def report(result_id: Annotated[str, Path(max_length=64)], key: Reader, rt
 def _result(row: dict[str, Any]) -> ResultOut:
     url = f"/v1/drift/{row['run_id']}/report" if row["has_report"] else None
     return ResultOut(result_id=row["run_id"], report_url=url, **row)
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at

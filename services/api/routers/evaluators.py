@@ -9,12 +9,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.errors import responses
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.evaluators.base import Evaluator
 from telltale_server.streams.evaluators.policy import EvaluatorPolicy
 
-router = APIRouter(prefix="/v1", tags=["evaluators"])
+router = APIRouter(prefix="/v1", tags=["evaluators"], responses=responses(401, 403))
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
@@ -44,7 +45,7 @@ async def list_evaluators(key: Annotated[ApiKey, Depends(require("read"))], rt: 
     ]
 
 
-@router.put("/evaluators/{name}", response_model=EvaluatorInfo)
+@router.put("/evaluators/{name}", response_model=EvaluatorInfo, responses=responses(404))
 async def set_policy(
     name: str, body: PolicyBody, key: Annotated[ApiKey, Depends(require("admin"))], rt: Rt
 ) -> EvaluatorInfo:
@@ -57,7 +58,7 @@ async def set_policy(
     return _info(name, evaluator, policy)
 
 
-def _info(name: str, evaluator: Evaluator, policy: EvaluatorPolicy) -> EvaluatorInfo:
+def _info(name: str, evaluator: type[Evaluator], policy: EvaluatorPolicy) -> EvaluatorInfo:
     return EvaluatorInfo(
         name=name,
         version=evaluator.version,

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from telltale_server.services.alerts.catalog import Filters
 from telltale_server.services.api.dependencies import label_filters, require, runtime
-from telltale_server.services.api.routers.timeseries import time_range
+from telltale_server.services.api.errors import invalid, invalid_body, responses
+from telltale_server.services.api.ranges import From, To, time_range
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.events.search import (
     EventPage,
@@ -23,7 +23,7 @@ from telltale_server.services.events.search import (
 )
 from telltale_server.services.runtime import Runtime
 
-router = APIRouter(prefix="/v1", tags=["read"])
+router = APIRouter(prefix="/v1", tags=["read"], responses=responses(401, 403))
 Reader = Annotated[ApiKey, Depends(require("read"))]
 Rt = Annotated[Runtime, Depends(runtime)]
 
@@ -33,8 +33,8 @@ async def list_inference(
     key: Reader,
     rt: Rt,
     filters: Annotated[Filters, Depends(label_filters)],
-    start: Annotated[datetime | None, Query(alias="from", description="Start; default: 24 h before `to`.")] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
+    start: From = None,
+    end: To = None,
     q: Annotated[str, Query(max_length=200, description="Text in the input or output, an event id or trace id.")] = "",
     status: Literal["ok", "error"] | None = None,
     label: Annotated[
@@ -51,8 +51,13 @@ async def list_inference(
     try:
         for pair in label or []:
             parse_label(pair)
-        if cursor:
-            parse_cursor(cursor)
+    except ValueError as error:
+        raise invalid(("query", "label"), str(error)) from None
+    try:
+        parse_cursor(cursor) if cursor else None
+    except ValueError as error:
+        raise invalid(("query", "cursor"), str(error)) from None
+    try:
         query = EventQuery(
             start=start,
             end=end,
@@ -64,6 +69,6 @@ async def list_inference(
             limit=limit,
             cursor=cursor,
         )
-    except (ValueError, ValidationError) as error:
-        raise HTTPException(422, str(error)) from None
+    except ValidationError as error:
+        raise invalid_body(error, "query") from None
     return await run_in_threadpool(search_events, rt.store, key.project_id, query)

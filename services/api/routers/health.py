@@ -23,7 +23,7 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
-    """Readiness: the store answers and every shipped migration is applied; in local mode, the runner's lag."""
+    """Readiness: the store answers and every shipped migration is applied; in local mode, where scoring stands."""
     try:
         todo = await run_in_threadpool(pending, rt.store)
     except Exception as error:
@@ -33,6 +33,5 @@ async def ready(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": f"pending migrations: {names}"}, status_code=503)
     body: dict[str, object] = {"status": "ready"}
     if rt.runner is not None:
-        backlog = await run_in_threadpool(rt.runner.backlog)
-        body["runner"] = {"processed": rt.runner.processed, "backlog": backlog}
+        body["runner"] = await run_in_threadpool(rt.runner.status)
     return JSONResponse(body)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from telltale_server.schemas import limits
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.errors import Problem, responses
+from telltale_server.services.api.refusals import read_request, unavailable
 from telltale_server.services.auth.keys import ApiKey
-from telltale_server.services.ingest.body import read_body
 from telltale_server.services.ingest.errors import IngestError
 from telltale_server.services.ingest.log import Kind, LogUnavailableError
 from telltale_server.services.ingest.service import IngestResult
@@ -19,13 +20,14 @@ from telltale_server.streams import telemetry
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
+    **responses(400, 401, 403, 413, 415, 503),
     200: {"model": IngestResult, "description": "Every item accepted or a duplicate."},
     207: {"model": IngestResult, "description": "Some items rejected (kept as dead letters); the rest stored."},
-    401: {"description": "Missing or invalid API key."},
-    403: {"description": "The key lacks the ingest scope."},
-    413: {"description": f"Body over {limits.MAX_BODY_BYTES} bytes or over {limits.MAX_BATCH_ITEMS} events."},
+    413: {
+        "model": Problem,
+        "description": f"Body over {limits.MAX_BODY_BYTES} bytes or over {limits.MAX_BATCH_ITEMS} events.",
+    },
     422: {"model": IngestResult, "description": "Every item rejected (kept as dead letters)."},
-    503: {"description": "The event log (Kafka) did not acknowledge: nothing was accepted; retry after Retry-After."},
 }
 
 
@@ -60,17 +62,13 @@ async def ingest_feedback(
 
 
 async def _ingest(request: Request, key: ApiKey, rt: Runtime, kind: Kind) -> Response:
-    headers = request.headers
+    body = await read_request(request, rt, key.project_id, kind, f"http:/v1/{kind}")
     try:
-        body = await read_body(
-            request.stream(), headers.get("content-length"), headers.get("content-encoding"), rt.settings.max_body_bytes
-        )
-        result = await rt.ingest.ingest(key.project_id, kind, body, headers.get("content-type"))
+        result = await rt.ingest.ingest(key.project_id, kind, body, request.headers.get("content-type"))
     except IngestError as error:
         telemetry.refused(kind, error.status)
         raise HTTPException(error.status, error.message) from None
     except LogUnavailableError as error:
-        telemetry.refused(kind, 503)
-        raise HTTPException(503, str(error), {"Retry-After": str(error.retry_after_s)}) from None
+        raise unavailable(kind, error) from None
     status = 200 if not result.rejected else 422 if result.rejected == len(result.items) else 207
     return Response(result.to_json(), status_code=status, media_type="application/json")

@@ -1,80 +1,80 @@
-"""POST /v1/traces: OTLP/HTTP traces from apps instrumented with the OpenTelemetry GenAI conventions."""
+"""POST /v1/traces: OTLP/HTTP traces from apps instrumented with OpenTelemetry (GenAI conventions, OpenInference,
+OpenLLMetry, the Vercel AI SDK)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.errors import responses
+from telltale_server.services.api.refusals import read_request, refused, unavailable
 from telltale_server.services.auth.keys import ApiKey
-from telltale_server.services.ingest import genai, otlp
-from telltale_server.services.ingest.batch import RawItem
-from telltale_server.services.ingest.body import read_body
 from telltale_server.services.ingest.errors import IngestError
-from telltale_server.services.ingest.service import IngestOutcome
+from telltale_server.services.ingest.log import LogUnavailableError
+from telltale_server.services.ingest.otel import decode
+from telltale_server.services.ingest.otel.receiver import SOURCE
 from telltale_server.services.runtime import Runtime
-from telltale_server.streams import telemetry
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
-SOURCE = "http:/v1/traces"
 
 
 @router.post(
     "/traces",
-    responses={200: {"description": "ExportTraceServiceResponse; partialSuccess counts rejected GenAI spans."}},
+    response_class=Response,
+    responses={
+        **responses(400, 401, 403, 413, 415, 503),
+        200: {
+            "description": "ExportTraceServiceResponse (in the request's encoding); partialSuccess counts the LLM "
+            "spans rejected (kept as dead letters). Headers count the spans: Telltale-Accepted, -Duplicates, "
+            "-Rejected, -Held (waiting for their trace's retriever span), -Retrievals, -Ignored-Spans (trace "
+            "context and spans of no known convention).",
+            "content": {decode.PROTOBUF: {}, decode.JSON: {"schema": {"type": "object"}}},
+        },
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                decode.JSON: {"schema": {"type": "object", "description": "An OTLP/JSON ExportTraceServiceRequest."}},
+                decode.PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
 )
 async def ingest_traces(
     request: Request, key: Annotated[ApiKey, Depends(require("ingest"))], rt: Annotated[Runtime, Depends(runtime)]
 ) -> Response:
-    """GenAI spans become inference events (id derived from trace and span ids); other spans are counted, not kept."""
-    headers = request.headers
-    content_type = headers.get("content-type")
-    body = b""
+    """LLM spans become inference events (id derived from trace and span ids) with their trace's retrieved passages."""
+    content_type = request.headers.get("content-type")
+    body = await read_request(request, rt, key.project_id, "inference", SOURCE)
     try:
-        body = await read_body(
-            request.stream(), headers.get("content-length"), headers.get("content-encoding"), rt.settings.max_body_bytes
-        )
-        spans = otlp.decode(body, content_type)
+        spans = decode.decode(body, content_type)
     except IngestError as error:
-        telemetry.refused("inference", error.status)
-        await rt.ingest.refuse(key.project_id, SOURCE, "inference", body, error)
-        raise HTTPException(error.status, error.message) from None
-    llm_spans = [span for span in spans if genai.is_genai(span)]
-    items = [_item(index, span) for index, span in enumerate(llm_spans)]
-    result = await rt.ingest.ingest_items(key.project_id, "inference", items, SOURCE) if items else None
-    rejected = result.rejected if result else 0
-    counts = {
-        "Telltale-Accepted": str(result.accepted if result else 0),
-        "Telltale-Duplicates": str(result.duplicates if result else 0),
-        "Telltale-Rejected": str(rejected),
-        "Telltale-Ignored-Spans": str(len(spans) - len(llm_spans)),
-    }
-    message = _first_error(result) if rejected else ""
-    if (content_type or "").startswith(otlp.PROTOBUF):
-        reply = ExportTraceServiceResponse()
-        if rejected:
-            reply.partial_success.rejected_spans = rejected
-            reply.partial_success.error_message = message
-        return Response(reply.SerializeToString(), media_type=otlp.PROTOBUF, headers=counts)
-    document = {"partialSuccess": {"rejectedSpans": rejected, "errorMessage": message}} if rejected else {}
-    return Response(orjson.dumps(document), media_type=otlp.JSON, headers=counts)
-
-
-def _item(index: int, span: otlp.Span) -> RawItem:
-    """A span as an ingest item: its event if it maps, else the mapping error; the raw span is kept either way."""
-    raw = orjson.dumps(span.raw)
+        raise await refused(rt, key.project_id, "inference", SOURCE, body, error) from None
     try:
-        return RawItem(index, raw, genai.to_event(span))
-    except (TypeError, ValueError) as error:
-        return RawItem(index, raw, error=f"span does not map to an inference event: {error}")
-
-
-def _first_error(result: IngestOutcome) -> str:
-    for item in result.items:
-        if item["status"] == "rejected" and item["errors"]:
-            error = item["errors"][0]
-            return f"span {item['index']}: {error['field']}: {error['reason']}"
-    return ""
+        outcome = await rt.traces.receive(key.project_id, spans)
+    except LogUnavailableError as error:
+        raise unavailable("inference", error) from None
+    counts = {
+        "Telltale-Accepted": str(outcome.accepted),
+        "Telltale-Duplicates": str(outcome.duplicates),
+        "Telltale-Rejected": str(outcome.rejected),
+        "Telltale-Held": str(outcome.counts["held"]),
+        "Telltale-Retrievals": str(outcome.counts["retrieval"]),
+        "Telltale-Ignored-Spans": str(outcome.counts["context"] + outcome.counts["unknown"]),
+    }
+    message = outcome.errors[0] if outcome.errors else ""
+    if (content_type or "").startswith(decode.PROTOBUF):
+        reply = ExportTraceServiceResponse()
+        if outcome.rejected:
+            reply.partial_success.rejected_spans = outcome.rejected
+            reply.partial_success.error_message = message
+        return Response(reply.SerializeToString(), media_type=decode.PROTOBUF, headers=counts)
+    document = (
+        {"partialSuccess": {"rejectedSpans": outcome.rejected, "errorMessage": message}} if outcome.rejected else {}
+    )
+    return Response(orjson.dumps(document), media_type=decode.JSON, headers=counts)

@@ -10,7 +10,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from telltale_server.services.api.dependencies import runtime
 from telltale_server.services.runtime import Runtime
-from telltale_server.streams import telemetry
 
 router = APIRouter(tags=["health"])
 
@@ -19,6 +18,5 @@ router = APIRouter(tags=["health"])
 async def metrics(rt: Annotated[Runtime, Depends(runtime)]) -> Response:
     """Prometheus text exposition; unauthenticated like /health, and holds counts only, no project data."""
     if rt.runner is not None:
-        backlog, lag_s = await run_in_threadpool(rt.runner.standing)
-        telemetry.evaluation_progress("local", backlog, lag_s)
+        await run_in_threadpool(rt.runner.status)  # sets the backlog, lag and unscored gauges
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

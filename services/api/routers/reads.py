@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -10,18 +9,20 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
 from telltale_server.services.api.dependencies import require, runtime
+from telltale_server.services.api.errors import responses
+from telltale_server.services.api.ranges import ANY_LENGTH, From, To, time_range
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.events.deadletters import StoredDeadLetter, recent_dead_letters
 from telltale_server.services.events.detail import EventDetail, event_detail
 from telltale_server.services.metrics.summary import GroupBy, Summary, summarize
 from telltale_server.services.runtime import Runtime
 
-router = APIRouter(prefix="/v1", tags=["read"])
+router = APIRouter(prefix="/v1", tags=["read"], responses=responses(401, 403))
 Reader = Annotated[ApiKey, Depends(require("read"))]
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
-@router.get("/inference/{event_id}", response_model=EventDetail)
+@router.get("/inference/{event_id}", response_model=EventDetail, responses=responses(404))
 async def get_inference(event_id: UUID, key: Reader, rt: Rt) -> EventDetail:
     """One event of the key's project with its feedback and evaluations."""
     detail = await run_in_threadpool(event_detail, rt.store, key.project_id, event_id)
@@ -34,15 +35,12 @@ async def get_inference(event_id: UUID, key: Reader, rt: Rt) -> EventDetail:
 async def metrics_summary(
     key: Reader,
     rt: Rt,
-    start: Annotated[datetime | None, Query(alias="from", description="Start (inclusive); default: 24 h ago.")] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")] = None,
+    start: From = None,
+    end: To = None,
     group_by: GroupBy | None = None,
 ) -> Summary:
     """Volume, error rate, latency p50/p95/p99, tokens, cost and feedback, optionally per group."""
-    end = _utc(end) if end else datetime.now(UTC)
-    start = _utc(start) if start else end - timedelta(hours=24)
-    if start >= end:
-        raise HTTPException(422, "`from` must be before `to`")
+    start, end = time_range(start, end, longest=ANY_LENGTH)
     return await run_in_threadpool(summarize, rt.store, key.project_id, start, end, group_by)
 
 
@@ -55,7 +53,3 @@ async def dead_letters(
 ) -> list[StoredDeadLetter]:
     """The newest refused items of the key's project, with the reason and the bytes as they came."""
     return await run_in_threadpool(recent_dead_letters, rt.store, key.project_id, limit, kind)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

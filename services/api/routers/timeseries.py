@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -11,25 +11,22 @@ from fastapi.concurrency import run_in_threadpool
 
 from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
 from telltale_server.services.api.dependencies import label_filters, require, runtime
+from telltale_server.services.api.errors import invalid, responses
+from telltale_server.services.api.ranges import From, To, time_range
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.metrics.labels import LabelValues, label_values
 from telltale_server.services.metrics.series import MAX_POINTS, STEPS, Series, metric_series, pick_step
 from telltale_server.services.runtime import Runtime
 
-router = APIRouter(prefix="/v1", tags=["metrics"])
+router = APIRouter(prefix="/v1", tags=["metrics"], responses=responses(401, 403))
 Reader = Annotated[ApiKey, Depends(require("read"))]
 Rt = Annotated[Runtime, Depends(runtime)]
-MAX_RANGE = timedelta(days=90)
-
-
-From = Annotated[datetime | None, Query(alias="from", description="Start; default: 24 h before `to`.")]
-To = Annotated[datetime | None, Query(alias="to", description="End (exclusive); default: now.")]
 Step = Annotated[int | None, Query(description=f"Seconds per bucket, one of {list(STEPS)}; default: ~60 buckets.")]
 GroupBy = Annotated[list[Label] | None, Query()]
 MAX_METRICS = 16
 
 
-@router.get("/metrics/{name}/series", response_model=Series)
+@router.get("/metrics/{name}/series", response_model=Series, responses=responses(404))
 async def series(
     name: str,
     key: Reader,
@@ -45,7 +42,7 @@ async def series(
     return found
 
 
-@router.get("/series", response_model=list[Series])
+@router.get("/series", response_model=list[Series], responses=responses(404))
 async def several(
     key: Reader,
     rt: Rt,
@@ -77,9 +74,9 @@ async def _series(
     if step is None:
         step = pick_step(start, end)
     elif step not in STEPS:
-        raise HTTPException(422, f"`step` must be one of {list(STEPS)}")
+        raise invalid(("query", "step"), f"`step` must be one of {list(STEPS)}")
     if (end - start).total_seconds() / step > MAX_POINTS:
-        raise HTTPException(422, f"more than {MAX_POINTS} buckets: use a longer step or a shorter range")
+        raise invalid(("query", "step"), f"more than {MAX_POINTS} buckets: use a longer step or a shorter range")
     labels = tuple(dict.fromkeys(group_by or []))
     return list(
         await asyncio.gather(
@@ -96,18 +93,3 @@ async def labels(key: Reader, rt: Rt, start: From = None, end: To = None) -> Lab
     """Models, routes, prompt versions, environments and evaluator labels seen in [from, to)."""
     start, end = time_range(start, end)
     return await run_in_threadpool(label_values, rt.store, key.project_id, start, end)
-
-
-def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    """[from, to) in UTC with the read API's defaults (the last 24 h), at most 90 days long."""
-    end = _utc(end) if end else datetime.now(UTC)
-    start = _utc(start) if start else end - timedelta(hours=24)
-    if start >= end:
-        raise HTTPException(422, "`from` must be before `to`")
-    if end - start > MAX_RANGE:
-        raise HTTPException(422, f"the range may be at most {MAX_RANGE.days} days long")
-    return start, end
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -63,7 +63,7 @@ def test_poison_records_are_dead_lettered_and_do_not_block_their_partition(tmp_p
     assert [row["id"] for row in stored] == [str(good.event_id)]
     letters = query_store(
         server.data_dir,
-        "SELECT project_id, source, kind, reason, hex(raw) AS raw_hex FROM dead_letters "
+        "SELECT project_id, source, kind, reason, hex(raw) AS raw_hex FROM dead_letters_v2 FINAL "
         f"WHERE source LIKE 'kafka:{topics.INFERENCE.name}/%' AND (project_id = '{project}' OR raw LIKE "
         f"'%{good.event_id}%') ORDER BY source",
     )

@@ -1,0 +1,59 @@
+"""The API's error answers: one 422 shape (FastAPI's `detail` list naming each field), and the documented codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+
+class Problem(BaseModel):
+    """Every error other than 422: what went wrong, in words a client developer can act on."""
+
+    detail: str
+
+
+_WHY = {
+    400: "The body cannot be read (malformed, not UTF-8, empty, or not valid gzip); kept as a dead letter.",
+    401: "Missing, invalid, revoked or expired API key.",
+    403: "The key lacks the scope this operation needs.",
+    404: "No such resource in the key's project.",
+    409: "The resource is not in a state that allows this.",
+    410: "The stored page cannot be served safely (a layout from an older version): recompute it.",
+    413: "The body or batch is over the ingest limits.",
+    415: "Unsupported Content-Type or Content-Encoding.",
+    503: "The event log did not acknowledge: nothing was accepted; retry after Retry-After.",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for these error codes, each with the `Problem` body."""
+    return {code: {"model": Problem, "description": _WHY[code]} for code in codes}
+
+
+def invalid(location: tuple[str | int, ...], message: str) -> RequestValidationError:
+    """A 422 in FastAPI's own shape, naming the field (`("query", "from")`, `("body", "ends_at")`)."""
+    return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
+
+
+def invalid_body(error: ValidationError, *prefix: str | int) -> RequestValidationError:
+    """A pydantic error raised inside a handler, as the same 422 with its fields under `prefix`."""
+    details = error.errors(include_url=False, include_context=False, include_input=False)
+    return RequestValidationError(
+        [{"loc": (*prefix, *detail["loc"]), "msg": detail["msg"], "type": detail["type"]} for detail in details]
+    )
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document finished: every operation that reads a body may answer 400 (a body that is not
+    JSON, or not UTF-8), and every `Problem` answer is JSON, whatever the operation's success media type."""
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+        answers = operation.setdefault("responses", {})
+        if "requestBody" in operation and "400" not in answers:
+            answers["400"] = {"description": _WHY[400], "content": {"application/json": {"schema": problem}}}
+        for answer in answers.values():
+            if problem in [media.get("schema") for media in answer.get("content", {}).values()]:
+                answer["content"] = {"application/json": {"schema": problem}}
+    return schema

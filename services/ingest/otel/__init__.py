@@ -1,0 +1,1 @@
+"""OpenTelemetry traces into inference events: decoding, the table of conventions, and trace assembly."""
