@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     metrics_port: int = Field(
         default=9464, ge=0, le=65535, description="Prometheus /metrics port of `worker` and `alerts` (0: off)."
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Least severe log records written (every line is masked for key material)."
+    )
     init_project: str | None = Field(default=None, description="Project created on first start (headless).")
     init_ingest_key: str | None = None
     init_admin_key: str | None = None

@@ -25,16 +25,21 @@ export async function api(path, { method = "GET", params, body, key = savedKey()
       if (item !== undefined && item !== null && item !== "") url.searchParams.append(name, item);
     }
   }
-  const headers = { Authorization: `Bearer ${key}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers = body === undefined ? {} : { "Content-Type": "application/json" };
+  const response = await authorized(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), key });
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (response.status === 401) window.dispatchEvent(new Event("telltale:unauthorized"));
   if (!response.ok) {
     const detail = data && data.detail;
     const text = typeof detail === "string" ? detail : JSON.stringify(detail || response.statusText);
     throw new ApiError(response.status, `${response.status}: ${text}`);
   }
   return data;
+}
+
+// A request with the signed-in key, for answers that are not JSON (a report, an export); a 401 signs out.
+export async function authorized(url, { method = "GET", headers = {}, body, key = savedKey() } = {}) {
+  const response = await fetch(url, { method, headers: { ...headers, Authorization: `Bearer ${key}` }, body });
+  if (response.status === 401) window.dispatchEvent(new Event("telltale:unauthorized"));
+  return response;
 }

@@ -1,11 +1,22 @@
-// Small DOM and formatting helpers: every text goes in through textContent, never as HTML.
+// Small DOM and formatting helpers: every text goes in through textContent, never as HTML, and every link
+// the console makes stays on this server (no javascript:, data: or other-origin URLs, whatever the data says).
+
+const URL_ATTRIBUTES = new Set(["href", "src", "action", "formaction"]);
+
+export function safeUrl(value) {
+  const url = new URL(String(value), window.location.href);
+  if (url.origin !== window.location.origin) throw new Error(`refused a link off this console: ${String(value).slice(0, 80)}`);
+  return String(value);
+}
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    if (typeof value === "function" && name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (name === "text") node.textContent = value;
+    else if (URL_ATTRIBUTES.has(name)) node.setAttribute(name, safeUrl(value));
+    else if (name.startsWith("on")) throw new Error(`refused an event-handler attribute: ${name}`);
     else node.setAttribute(name, value === true ? "" : value);
   }
   for (const child of children.flat()) {

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from telltale_server.services.alerts.channels.config import describe
 from telltale_server.services.alerts.channels.send import send
+from telltale_server.services.alerts.channels.transport import guarded_client
 from telltale_server.services.alerts.notifier.model import Alert, Group, Notification
 from telltale_server.services.alerts.notifier.payload import body
 from telltale_server.services.alerts.rules import Rule
@@ -28,7 +29,9 @@ class ProbeResult(BaseModel):
     notification_id: str
 
 
-async def probe(rule: Rule, allow: Sequence[str], timeout_s: float) -> list[ProbeResult]:
+async def probe(
+    rule: Rule, allow: Sequence[str], timeout_s: float, transport: httpx.AsyncBaseTransport | None = None
+) -> list[ProbeResult]:
     """One attempt per channel, no retries, nothing stored; the body says `"reason": "test"`."""
     now = datetime.now(UTC)
     labels = {label: f"<{label}>" for label in rule.group_by}
@@ -37,13 +40,13 @@ async def probe(rule: Rule, allow: Sequence[str], timeout_s: float) -> list[Prob
     )
     group = Group(rule, (Alert(state, rule),))
     results = []
-    async with httpx.AsyncClient(timeout=timeout_s) as client:
+    async with guarded_client(timeout_s, allow, transport) as client:
         for index, channel in enumerate(rule.channels):
             name = describe(channel, index)
             notification = Notification(group, index, name, 0, group.alerts, (), frozenset(), now, reasons=("test",))
             test_id = f"test-{uuid.uuid4()}"
             payload = {**body(notification), "notification_id": test_id}
-            result = await send(client, channel, orjson.dumps(payload).decode(), test_id, allow)
+            result = await send(client, channel, orjson.dumps(payload).decode(), test_id)
             results.append(ProbeResult(channel=name, ok=result.ok, status_code=result.status_code,
                                        error=result.error, notification_id=test_id))  # fmt: skip
     return results

@@ -14,8 +14,9 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from telltale_server.schemas.store import Store
+from telltale_server.services import log_masking
 from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
-from telltale_server.services.alerts.channels.config import Channel
+from telltale_server.services.alerts.channels.config import Channel, secrets
 from telltale_server.services.alerts.clock import next_version
 from telltale_server.services.alerts.durations import Duration
 from telltale_server.streams.health import JobError
@@ -210,7 +211,15 @@ def _from_row(row: dict) -> Rule:
 
 
 def _rule(project_id: str, rule_id: str, body: str, created_at: datetime, updated_at: datetime) -> Rule:
+    """A stored rule, its channels' secrets registered for log masking; an invalid one is named without its values."""
     spec = orjson.loads(body)
-    return Rule.model_validate(
-        {**spec, "id": rule_id, "project_id": project_id, "created_at": created_at, "updated_at": updated_at}
-    )
+    try:
+        rule = Rule.model_validate(
+            {**spec, "id": rule_id, "project_id": project_id, "created_at": created_at, "updated_at": updated_at}
+        )
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors(include_input=False))
+        raise ValueError(f"stored alert rule {rule_id} of project {project_id} is not valid: {problems}") from None
+    for channel in rule.channels:
+        log_masking.register(*secrets(channel))
+    return rule

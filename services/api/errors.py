@@ -20,6 +20,7 @@ _WHY = {
     403: "The key lacks the scope this operation needs.",
     404: "No such resource in the key's project.",
     409: "The resource is not in a state that allows this.",
+    410: "The stored page cannot be served safely (a layout from an older version): recompute it.",
     413: "The body or batch is over the ingest limits.",
     415: "Unsupported Content-Type or Content-Encoding.",
     503: "The event log did not acknowledge: nothing was accepted; retry after Retry-After.",

@@ -16,11 +16,13 @@ _PROJECT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 @dataclass(frozen=True)
 class Bootstrap:
-    """What a start created; plaintext keys exist only here and in the user's terminal."""
+    """What a start created; a freshly made key's plaintext exists only here and, once, in the user's terminal."""
 
     project_id: str
     ingest_key: str | None
     admin_key: str | None
+    configured: frozenset[str] = frozenset()
+    """Scopes whose key came from TELLTALE_INIT_*: the operator has it, so it is never shown."""
 
 
 def create_project(store: Store, project_id: str, name: str | None = None) -> None:
@@ -54,11 +56,13 @@ def bootstrap(store: Store, keys: KeyRing, settings: Settings) -> Bootstrap | No
     project_id = settings.init_project or DEFAULT_PROJECT
     if not project_exists(store, project_id):
         create_project(store, project_id)
-    made = {}
+    made, configured = {}, set()
     for scope, given in (("ingest", settings.init_ingest_key), ("admin", settings.init_admin_key)):
         if given is not None and keys.lookup(given) is not None:
             continue
         made[scope], _ = keys.create(project_id, (scope,), f"initial {scope} key", key=given)  # type: ignore[arg-type]
+        if given is not None:
+            configured.add(scope)
     if not made:
         return None
-    return Bootstrap(project_id, made.get("ingest"), made.get("admin"))
+    return Bootstrap(project_id, made.get("ingest"), made.get("admin"), frozenset(configured))

@@ -8,13 +8,14 @@ from telltale_server.services.auth.projects import Bootstrap
 
 
 def first_start(first: Bootstrap, url: str) -> str:
-    """The keys as shell variables the README's commands use, and a first event that lands in the console's range.
+    """The new keys as shell variables the README's commands use, and a first event that lands in the console's range.
 
     The event id is made here, fresh each time, so the command never collides with another example's event.
     """
-    keys = {"ingest": first.ingest_key, "admin": first.admin_key}
-    exports = [f"URL={url}", *(f"{scope.upper()}_KEY={key}" for scope, key in keys.items() if key)]
-    configured = [scope for scope, key in keys.items() if not key]
+    made = {"ingest": first.ingest_key, "admin": first.admin_key}
+    keys = {scope: key for scope, key in made.items() if key and scope not in first.configured}
+    exports = [f"URL={url}", *(f"{scope.upper()}_KEY={key}" for scope, key in keys.items())]
+    configured = [scope for scope in made if scope not in keys]
     event = (
         f'[{{"event_id": "{uuid.uuid4()}", "ts": "\'$(date -u +%FT%TZ)\'", "model": "gpt-4o-mini", '
         '"input": "hi", "output": "hello"}]'
@@ -29,7 +30,7 @@ def first_start(first: Bootstrap, url: str) -> str:
     ]
     if configured:
         names = ", ".join(f"{scope.upper()}_KEY" for scope in configured)
-        lines += [f"  Set {names} to the key(s) you configured (TELLTALE_INIT_*).", ""]
+        lines += [f"  {names}: configured (TELLTALE_INIT_*), so not shown here; set them to those keys.", ""]
     lines += [
         "  Send an event:",
         f"    curl -H \"Authorization: Bearer $INGEST_KEY\" $URL/v1/inference -d '{event}'",

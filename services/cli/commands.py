@@ -83,7 +83,7 @@ def _serve(settings: Settings, rt: Runtime, demo_events: int | None) -> int:
     app = create_app(rt)
     heap.settle()
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None)
     finally:
         rt.close()
     return 0

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from telltale_server.schemas.settings import Settings
+from telltale_server.services import log_masking
 from telltale_server.services.cli import cluster, commands
 from telltale_server.services.cli import export as dataset_export
 from telltale_server.services.runtime import ROLES
@@ -99,16 +101,19 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_masking.configure("%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
+        settings = Settings()
+        logging.getLogger().setLevel(settings.log_level)
+        log_masking.register_settings(settings)
         return args.run(args) or 0
     except KeyboardInterrupt:
         return 130
     except Exception as error:
         if logging.getLogger().isEnabledFor(logging.DEBUG):
-            raise
-        print(f"telltale: {error}", file=sys.stderr)
+            logging.getLogger("telltale").exception("telltale failed")
+        print(f"telltale: {log_masking.mask(str(error))}", file=sys.stderr)
         return 1
 
 

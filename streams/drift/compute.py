@@ -15,7 +15,7 @@ import pandas as pd
 
 from telltale_server.streams.drift import embedding, verdict
 from telltale_server.streams.drift.config import MonitorConfig
-from telltale_server.streams.drift.report import slim
+from telltale_server.streams.drift.report import prepare
 from telltale_server.streams.drift.segments import Segment, split
 from telltale_server.streams.drift.signals import Signal, watched
 
@@ -114,7 +114,7 @@ def compute_segment(segment: Segment, cfg: MonitorConfig, seed: int) -> SegmentR
 def _report(snapshot: Any, result: SegmentResult) -> str | None:
     """The report page; a page that fails to render leaves the verdict standing, without a report."""
     try:
-        return slim(verdict.html(snapshot, result))
+        return prepare(verdict.html(snapshot, result))
     except Exception:
         log.exception("drift report failed to render for segment %s", result.segment)
         return None

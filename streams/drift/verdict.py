@@ -66,7 +66,7 @@ def widgets(evidently: list[Any], tests: int, result: SegmentResult) -> list[Any
 
 
 def html(snapshot: Any, result: SegmentResult) -> str:
-    """The report page of one segment (Evidently's standalone HTML, library inlined: `report.slim` strips it)."""
+    """The report page of one segment (Evidently's standalone HTML, library inlined: `report.prepare` strips it)."""
     from evidently.core.metric_types import render_widgets
     from evidently.legacy.renderers.html_widgets import group_widget
 

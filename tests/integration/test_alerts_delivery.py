@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
+import httpx
 import pytest
 
 from telltale_server.schemas.events import InferenceEvent
@@ -17,12 +18,15 @@ from telltale_server.schemas.rows import inference_row
 from telltale_server.schemas.settings import Settings
 from telltale_server.services.alerts.acks import AckStore
 from telltale_server.services.alerts.channels.signature import verify
+from telltale_server.services.alerts.channels.transport import GuardedTransport, guarded_client
+from telltale_server.services.alerts.destinations import Guard
 from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.alerts.rules import RuleSpec, RuleStore
 from telltale_server.services.alerts.silences import SilenceSpec, SilenceStore
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.sink import Sink
 from tests.support.alerts import SECRET, Receiver, at
+from tests.support.network import LoopbackOnly, resolving
 
 LOOPBACK = Settings(alerts_allowed_networks=["127.0.0.0/8"])
 
@@ -76,17 +80,19 @@ def error_rule(url: str, **fields) -> RuleSpec:
     return RuleSpec.model_validate(spec)
 
 
-def drive(loop: AlertLoop, seconds: float) -> None:
-    """One evaluation pass and every delivery due, at T0 + seconds."""
+def drive(loop: AlertLoop, seconds: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    """One evaluation pass and every delivery due, at T0 + seconds (through `transport` when given)."""
     loop.tick(at(seconds))
-    asyncio.run(_deliver(loop, at(seconds)))
+    asyncio.run(_deliver(loop, at(seconds), transport))
 
 
-async def _deliver(loop: AlertLoop, now: datetime) -> None:
+async def _deliver(loop: AlertLoop, now: datetime, transport: httpx.AsyncBaseTransport | None) -> None:
+    allow = loop.settings.alerts_allowed_networks
+    await loop.deliverer.close()  # a client belongs to one event loop: each run gets a fresh one
+    loop.deliverer.client = guarded_client(5, allow, transport)
     while any(item.status != "pending" for item in await loop.deliverer.deliver_due(now)):
         pass
     await loop.deliverer.close()
-    loop.deliverer.client = type(loop.deliverer.client)(timeout=5)
 
 
 def test_crossing_sends_one_signed_firing_then_one_resolve(
@@ -195,3 +201,21 @@ def test_private_url_is_refused_without_allow_list(
     [fingerprint] = [s.fingerprint for s in loop.states.values() if s.project_id == project]
     [item] = loop.outbox.for_alert(project, fingerprint)
     assert item.status == "failed" and item.last_error.startswith("refused:")
+
+
+def test_a_name_that_turns_inward_after_the_rule_was_saved_is_refused_at_delivery(
+    runtime: Runtime, project: str, rules: RuleStore, receiver: Receiver
+) -> None:
+    """Saved while `hooks.example.test` looked public; by delivery it resolves to a metadata address."""
+    port = receiver.server.server_address[1]
+    rules.save(project, error_rule(f"http://hooks.example.test:{port}/hook"))
+    loop = AlertLoop(runtime.store, LOOPBACK)
+    network = LoopbackOnly()
+    transport = GuardedTransport(Guard(tuple(LOOPBACK.alerts_allowed_networks), resolving("100.100.100.200")), network)
+    calls(runtime, project, 0, 4, "error")
+    drive(loop, 10, transport)
+    [fingerprint] = [s.fingerprint for s in loop.states.values() if s.project_id == project]
+    [item] = loop.outbox.for_alert(project, fingerprint)
+    assert item.status == "failed" and item.last_error.startswith("refused: hooks.example.test: 100.100.100.200")
+    assert receiver.attempts == 0 and network.stopped == []
+    assert [c for c in network.connected if c[1] == port] == [], "(older tests' notifications may still be pending)"

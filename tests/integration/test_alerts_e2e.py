@@ -12,6 +12,7 @@ import pytest
 from telltale_server.services.alerts.channels.signature import verify
 from tests.support.alerts import SECRET, Receiver
 from tests.support.events import inference
+from tests.support.network import REFUSED_ADDRESSES, literal_url
 from tests.support.server import INGEST_KEY, TelltaleServer
 
 ENV = {"TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]', "TELLTALE_ALERTS_INTERVAL_S": "0.5"}
@@ -61,6 +62,29 @@ def rule(url: str, **fields) -> dict:
         "channels": [{"type": "webhook", "url": url, "secret": SECRET}],
         **fields,
     }
+
+
+ADMITTED_HERE = {"127.0.0.1", "::ffff:127.0.0.1"}
+"""The refused addresses this server's allow-list (127.0.0.0/8) admits."""
+API_REFUSED = [literal_url(a) for a in REFUSED_ADDRESSES if a not in ADMITTED_HERE]
+API_REFUSED += ["http://1684301000/latest/meta-data", "http://0x64.0x64.0x64.0xc8/"]  # 100.100.100.200
+
+
+@pytest.mark.parametrize("target", API_REFUSED)
+def test_every_inward_form_is_refused_when_a_rule_is_saved(up: TelltaleServer, target: str) -> None:
+    with up.client() as client:
+        refused = client.post("/v1/alert-rules", json=rule(target))
+    assert refused.status_code == 422 and "channels[0] (webhook)" in refused.text, refused.text
+
+
+def test_slack_and_pagerduty_targets_are_refused_too_without_echoing_the_token(up: TelltaleServer) -> None:
+    slack = {"type": "slack", "url": "http://100.100.100.200/services/T0/B0/s3cr3tT0ken"}
+    duty = {"type": "pagerduty", "routing_key": "R0UT1NGKEY0123456789abcdefABCDEF", "url": "http://[2002:a9fe:a9fe::]/"}
+    with up.client() as client:
+        for index, channel in enumerate((slack, duty)):
+            refused = client.post("/v1/alert-rules", json=rule("https://hooks.example.com/x", channels=[channel]))
+            assert refused.status_code == 422 and f"channels[0] ({channel['type']})" in refused.text, index
+            assert "s3cr3tT0ken" not in refused.text and "R0UT1NG" not in refused.text
 
 
 def test_private_destination_is_refused_and_secrets_never_come_back(up: TelltaleServer, receiver: Receiver) -> None:

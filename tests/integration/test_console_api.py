@@ -169,6 +169,15 @@ def test_console_page_and_assets_are_served_locally(demo: TelltaleServer) -> Non
         assert httpx.get(demo.url + "/console/" + name).status_code == 404
 
 
+def test_console_pages_run_only_their_own_files_and_the_report_frame_is_sandboxed(demo: TelltaleServer) -> None:
+    for page in ("/", "/console/report.html"):
+        policy = httpx.get(demo.url + page).headers["content-security-policy"]
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy and "frame-ancestors 'none'" in policy
+    frame = httpx.get(demo.url + "/console/report-frame.html").headers["content-security-policy"]
+    assert frame.startswith("sandbox allow-scripts;") and "allow-same-origin" not in frame
+    assert "connect-src 'none'" in frame and "form-action 'none'" in frame
+
+
 def test_telltale_up_prints_the_console_url(demo: TelltaleServer) -> None:
     log = (demo.data_dir.parent / f"{demo.data_dir.name}-server.log").read_text()
     assert f"Console: {demo.url}/" in log

@@ -79,6 +79,11 @@ def test_drift_results_reports_and_an_alert_through_the_api(up: TelltaleServer) 
 
         page = reader.get(by_segment["model=model-b"]["report_url"])
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        policy = page.headers["content-security-policy"]  # opened directly, the report still gets no origin
+        assert policy.startswith("sandbox allow-scripts;") and "allow-same-origin" not in policy
+        assert page.headers["x-content-type-options"] == "nosniff"
+        font = reader.get("/v1/drift/assets/material-ui-icons.woff2", headers={"Origin": "null"})
+        assert font.status_code == 200 and font.headers["access-control-allow-origin"] == "*"
         assert '<script src="/v1/drift/assets/evidently.js"></script>' in page.text
         assert len(page.content) < 2_000_000  # Evidently's 3.5 MB library is served once, not stored per report
         script = reader.get("/v1/drift/assets/evidently.js", headers={"Authorization": ""})

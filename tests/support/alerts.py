@@ -51,15 +51,21 @@ class Received:
         return orjson.loads(self.body)
 
 
+def _ok(_: Received) -> bytes:
+    return b"ok"
+
+
 @dataclass
 class Receiver:
-    """An http.server on 127.0.0.1 in a thread; `status` decides the answer (set it to 503 to be 'down')."""
+    """An http.server on 127.0.0.1 in a thread that takes any GET or POST; `status` decides the answer (503 to be
+    'down') and `answer` its body; `attempts` counts every request, `received` the ones answered 2xx."""
 
     status: int = 200
     extra_headers: dict[str, str] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     attempts: int = 0
     on_request: Callable[[Received], None] | None = None
+    answer: Callable[[Received], bytes] = _ok
 
     def __post_init__(self) -> None:
         receiver = self
@@ -74,12 +80,15 @@ class Receiver:
                     receiver.received.append(got)
                     if receiver.on_request:
                         receiver.on_request(got)
+                answer = receiver.answer(got)
                 self.send_response(status)
                 for name, value in receiver.extra_headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(answer)
+
+            do_GET = do_POST
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -89,8 +98,12 @@ class Receiver:
         self.thread.start()
 
     @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        return f"{self.origin}/hook"
 
     def close(self) -> None:
         self.server.shutdown()

@@ -1,17 +1,15 @@
-"""Signatures, the outgoing-URL policy, retry timing and the Slack/PagerDuty shapes."""
+"""Signatures, secrets, retry timing and the Slack/PagerDuty shapes."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-import pytest
+import orjson
 
 from telltale_server.services.alerts.channels import pagerduty, slack
-from telltale_server.services.alerts.channels.config import WebhookChannel
+from telltale_server.services.alerts.channels.config import PagerDutyChannel, SlackChannel, WebhookChannel, redact
 from telltale_server.services.alerts.channels.http import Result
 from telltale_server.services.alerts.channels.signature import sign, verify
-from telltale_server.services.alerts.destinations import RefusedDestinationError, check_resolved, check_url
 from telltale_server.services.alerts.notifier.delivery import Backoff, after_attempt, heads
 from telltale_server.services.alerts.notifier.outbox import OutboxItem
 from tests.support.alerts import SECRET, T0, at
@@ -26,38 +24,6 @@ def test_signature_verifies_and_a_tampered_body_or_secret_fails() -> None:
     assert not verify("another-secret-entirely", BODY, header, now=1_700_000_010)
     assert not verify(SECRET, BODY, header, now=1_700_000_000 + 301), "too old: a replay"
     assert not verify(SECRET, BODY, "v1=abc", now=1_700_000_000)
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://127.0.0.1:8080/hook",
-        "http://localhost/hook",
-        "http://10.1.2.3/hook",
-        "http://192.168.0.1/hook",
-        "http://169.254.169.254/latest/meta-data",
-        "http://[::1]/hook",
-        "http://[::ffff:127.0.0.1]/hook",
-        "ftp://example.com/hook",
-        "http://user:pw@example.com/hook",
-    ],
-)
-def test_private_and_odd_urls_are_refused_without_allow_list(url: str) -> None:
-    with pytest.raises(RefusedDestinationError):
-        check_url(url, [])
-
-
-def test_allow_list_admits_networks_and_hosts() -> None:
-    check_url("http://127.0.0.1:8080/hook", ["127.0.0.0/8"])
-    check_url("http://localhost/hook", ["localhost"])
-    check_url("https://hooks.example.com/x", [])
-    with pytest.raises(RefusedDestinationError):
-        check_url("http://10.0.0.1/hook", ["127.0.0.0/8"])
-
-
-def test_names_that_resolve_inward_are_refused_at_send_time() -> None:
-    with pytest.raises(RefusedDestinationError):
-        asyncio.run(check_resolved("http://localhost.:9/hook", []))
 
 
 def test_secrets_are_masked_unless_revealed_for_storage() -> None:
@@ -137,4 +103,69 @@ def test_pagerduty_events_trigger_and_resolve_by_dedup_key() -> None:
 def test_slack_message_has_a_text_fallback_and_blocks() -> None:
     message = slack.payload(sample_body())
     assert "FIRING" in message["text"] and "errors: error.rate is 0.9" in message["text"]
-    assert message["blocks"][0]["type"] == "header" and len(message["blocks"]) == 4
+    assert message["blocks"][0]["type"] == "header"
+    assert len(message["blocks"]) == 6, "the header, text and labels of each alert, and the footer"
+
+
+HOSTILE = "<!channel> <https://evil.example|click> & </script><img src=x onerror=alert(1)> *bold* `tick` > quote"
+
+
+def hostile_body() -> dict:
+    """A notification whose labels and annotations carry values an event chose."""
+    body = sample_body()
+    body["rule"]["name"] = "errors <@U123>"
+    for alert in body["alerts"]:
+        alert["labels"] = {"model": HOSTILE, "route": "a&b<c>"}
+        alert["summary"] = f"{HOSTILE}: error.rate is 0.9"
+        alert["description"] = f"route {HOSTILE}"
+    return body
+
+
+def mrkdwn_texts(message: dict) -> list[str]:
+    """Every text Slack parses as mrkdwn: the fallback `text`, and mrkdwn objects in sections and contexts."""
+    texts = [message["text"]]
+    for block in message["blocks"]:
+        objects = [block["text"]] if "text" in block else block.get("elements", [])
+        texts += [o["text"] for o in objects if o["type"] == "mrkdwn"]
+    return texts
+
+
+def test_slack_blocks_show_hostile_labels_and_annotations_as_text() -> None:
+    message = slack.payload(hostile_body())
+    for text in mrkdwn_texts(message):
+        assert "<" not in text and ">" not in text, text
+        assert "&" not in text.replace("&amp;", "").replace("&lt;", "").replace("&gt;", ""), text
+    assert (
+        "&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; &lt;/script&gt;"
+        in message["blocks"][1]["text"]["text"]
+    )
+    labels = message["blocks"][2]
+    assert labels["type"] == "context" and labels["elements"][0]["type"] == "plain_text"
+    assert labels["elements"][0]["text"] == f"model={HOSTILE}, route=a&b<c>", "plain text: shown exactly as sent"
+    header = message["blocks"][0]["text"]
+    assert header["type"] == "plain_text" and "errors <@U123>" in header["text"]
+
+
+def test_slack_clipping_never_cuts_an_escape_in_half() -> None:
+    body = sample_body()
+    body["alerts"] = body["alerts"][:1]
+    body["alerts"][0]["summary"] = "&" * 5000
+    text = slack.payload(body)["blocks"][1]["text"]["text"]
+    assert len(text) <= 3000 and text.endswith("&amp;") and "&amp" not in text.replace("&amp;", "")
+
+
+def test_pagerduty_and_webhook_bodies_carry_hostile_values_as_plain_json() -> None:
+    body = hostile_body()
+    [trigger, _] = pagerduty.events(body, "rk")
+    assert orjson.loads(orjson.dumps(trigger))["payload"]["summary"] == f"{HOSTILE}: error.rate is 0.9"
+    assert trigger["payload"]["custom_details"]["labels"]["model"] == HOSTILE
+    assert orjson.loads(orjson.dumps(body))["alerts"][0]["labels"]["model"] == HOSTILE
+
+
+def test_a_receivers_error_text_has_the_channels_secrets_masked() -> None:
+    hook = WebhookChannel(url="https://example.com/h", secret=SECRET)
+    assert redact(hook, f"bad signature for secret {SECRET}") == "bad signature for secret **********"
+    duty = PagerDutyChannel(routing_key="R0UT1NGKEY0123456789abcdefABCDEF")
+    assert "R0UT1NG" not in redact(duty, '{"errors": ["routing_key R0UT1NGKEY0123456789abcdefABCDEF"]}')
+    chat = SlackChannel(url="https://hooks.slack.com/services/T0/B0/tokenXYZ")
+    assert "tokenXYZ" not in redact(chat, "no_service for /services/T0/B0/tokenXYZ")

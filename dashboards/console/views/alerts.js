@@ -51,7 +51,7 @@ export async function render(root, { rest, params, navigate }) {
               "tr",
               { "data-alert": a.fingerprint },
               el("td", { class: `state-${a.state}`, text: a.state }),
-              el("td", {}, el("a", { href: `#/alerts/${a.fingerprint}`, text: a.rule_name || `${a.rule_id} (deleted rule)` })),
+              el("td", {}, el("a", { href: `#/alerts/${encodeURIComponent(a.fingerprint)}`, text: a.rule_name || `${a.rule_id} (deleted rule)` })),
               el("td", { text: labelsText(a.labels) }),
               el("td", { text: formatValue(a.value, "") }),
               el("td", { text: formatTime(a.fired_at || a.active_since || a.resolved_at) }),
@@ -87,7 +87,7 @@ function silenceList(silences, refresh) {
           "aria-label": `Expire silence ${s.id || ""}`.trim(),
           onclick: async () => {
             try {
-              await api(`/v1/silences/${s.id}/expire`, { method: "POST" });
+              await api(`/v1/silences/${encodeURIComponent(s.id)}/expire`, { method: "POST" });
               refresh();
             } catch (error) {
               status.textContent = `Could not expire: ${error.message}`;

@@ -1,5 +1,5 @@
 // Datasets: specs, versions, an item preview, freezing a version and exporting it in each format.
-import { api, savedKey } from "../api.js";
+import { api, authorized } from "../api.js";
 import { el, emptyState, formatTime, table } from "../dom.js";
 
 const FORMATS = [
@@ -19,7 +19,7 @@ function inputText(input) {
 async function download(datasetId, version, format, status) {
   status.textContent = `Exporting ${format}…`;
   const url = `/v1/datasets/${encodeURIComponent(datasetId)}/versions/${version}/export?format=${format}`;
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${savedKey()}` } });
+  const response = await authorized(url);
   if (!response.ok) {
     status.textContent = `Export failed: ${response.status} ${await response.text()}`;
     return;
@@ -65,7 +65,7 @@ export async function render(root, { rest, navigate }) {
           el(
             "tr",
             { "data-dataset": d.id },
-            el("td", {}, el("a", { href: `#/datasets/${d.id}`, text: d.name })),
+            el("td", {}, el("a", { href: `#/datasets/${encodeURIComponent(d.id)}`, text: d.name })),
             el("td", { text: d.id }),
             el("td", { class: "preview", title: JSON.stringify(d.query), text: JSON.stringify(d.query) }),
             el("td", { text: d.continuous ? `yes (${d.schedule || "no schedule"})` : "no" }),
@@ -94,7 +94,7 @@ async function renderDataset(root, datasetId, chosen, navigate) {
     onclick: async () => {
       try {
         const made = await api(`/v1/datasets/${encodeURIComponent(datasetId)}/versions`, { method: "POST" });
-        navigate(`datasets/${datasetId}/${made.version}`);
+        navigate(`datasets/${encodeURIComponent(datasetId)}/${made.version}`);
       } catch (error) {
         status.textContent = `Could not freeze: ${error.message}`;
       }
@@ -113,7 +113,7 @@ async function renderDataset(root, datasetId, chosen, navigate) {
           el(
             "tr",
             { "data-version": v.version, "aria-current": String(v.version) === ref ? "true" : null },
-            el("td", {}, el("a", { href: `#/datasets/${datasetId}/${v.version}`, text: `v${v.version}` })),
+            el("td", {}, el("a", { href: `#/datasets/${encodeURIComponent(datasetId)}/${v.version}`, text: `v${v.version}` })),
             el("td", { text: v.item_count }),
             el("td", { text: v.content_hash.slice(0, 16) }),
             el("td", { text: formatTime(v.created_at) }),
@@ -148,7 +148,7 @@ async function renderDataset(root, datasetId, chosen, navigate) {
             el("td", { class: "preview", title: item.output || "", text: item.output || "–" }),
             el("td", { class: "preview", text: item.ground_truth || "–" }),
             el("td", { text: item.model }),
-            el("td", {}, el("a", { href: `#/events/${item.event_id}`, text: item.event_id.slice(0, 8) })),
+            el("td", {}, el("a", { href: `#/events/${encodeURIComponent(item.event_id)}`, text: item.event_id.slice(0, 8) })),
           ),
         ),
       ),

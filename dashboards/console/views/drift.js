@@ -1,6 +1,7 @@
 // Drift: results per monitor, window and segment with the drifted signals, and the Evidently report of each.
 import { api } from "../api.js";
 import { RANGES, el, emptyState, field, formatTime, formatValue, rangeParams, select, table } from "../dom.js";
+import { reportFrame } from "../report-view.js";
 
 const STATUSES = ["drift", "ok", "insufficient_data", "error"];
 
@@ -42,7 +43,7 @@ export async function render(root, { rest, params, navigate }) {
       el("td", { text: r.share_drifted === null ? "–" : `${formatValue(r.share_drifted, "ratio")} of ${r.n_signals}` }),
       el("td", { text: `${r.n_current} / ${r.n_reference}` }),
       el("td", {}, drifted.length ? drifted : "–"),
-      el("td", {}, r.report_url ? el("a", { href: `#/drift/${r.result_id}`, text: "Report", "aria-label": `Evidently report for ${r.segment}, ${formatTime(r.window_start)}` }) : r.error || "–"),
+      el("td", {}, r.report_url ? el("a", { href: `#/drift/${encodeURIComponent(r.result_id)}`, text: "Report", "aria-label": `Evidently report for ${r.segment}, ${formatTime(r.window_start)}` }) : r.error || "–"),
     );
   });
   root.replaceChildren(
@@ -52,12 +53,14 @@ export async function render(root, { rest, params, navigate }) {
   );
 }
 
-// The report is a full HTML page of its own; it is shown in a frame that loads it with the signed-in key.
+// The report is a full HTML page of its own, shown in a sandboxed frame (see report-view.js).
 function renderReport(root, resultId) {
-  const frame = el("iframe", { src: `/console/report.html#${encodeURIComponent(resultId)}`, title: "Evidently drift report", class: "report" });
+  const status = el("p", { class: "error", role: "alert" });
+  const page = `/console/report.html#${encodeURIComponent(resultId)}`;
   root.replaceChildren(
-    el("p", {}, el("a", { href: "#/drift", text: "← All drift results" }), " · ", el("a", { href: `/console/report.html#${encodeURIComponent(resultId)}`, target: "_blank", text: "Open in a new tab" })),
+    el("p", {}, el("a", { href: "#/drift", text: "← All drift results" }), " · ", el("a", { href: page, target: "_blank", rel: "opener", text: "Open in a new tab" })),
     el("h1", { text: "Drift report" }),
-    frame,
+    status,
+    reportFrame(resultId, status),
   );
 }

@@ -69,7 +69,7 @@ export async function render(root, { rest, params, navigate }) {
         el(
           "tr",
           { "data-event": item.event_id },
-          el("td", {}, el("a", { href: `#/events/${item.event_id}`, "aria-label": `Event ${item.event_id} at ${formatTime(item.ts)}`, text: formatTime(item.ts) })),
+          el("td", {}, el("a", { href: `#/events/${encodeURIComponent(item.event_id)}`, "aria-label": `Event ${item.event_id} at ${formatTime(item.ts)}`, text: formatTime(item.ts) })),
           el("td", { text: item.model }),
           el("td", { text: item.route || "–" }),
           el("td", { class: item.status === "error" ? "state-firing" : "", text: item.status }),

@@ -76,3 +76,20 @@ Channel = Annotated[WebhookChannel | SlackChannel | PagerDutyChannel, Field(disc
 def describe(channel: Channel, index: int) -> str:
     """A name for the channel safe to log and to return: its position, type and host, never a secret."""
     return f"{index}:{channel.type}:{urlsplit(channel.target).hostname or '?'}"
+
+
+def secrets(channel: Channel) -> list[str]:
+    """The channel's key material: the signing secret, the routing key, or Slack's URL and its token path."""
+    if isinstance(channel, WebhookChannel):
+        return [channel.secret.get_secret_value()]
+    if isinstance(channel, PagerDutyChannel):
+        return [channel.routing_key.get_secret_value()]
+    path = urlsplit(channel.target).path
+    return [channel.target, *([path] if len(path) > 1 else [])]
+
+
+def redact(channel: Channel, text: str) -> str:
+    """Text that may echo what was sent (a receiver's error), with the channel's secrets masked."""
+    for secret in secrets(channel):
+        text = text.replace(secret, MASK)
+    return text

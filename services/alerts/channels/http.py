@@ -1,15 +1,14 @@
-"""One outgoing POST, checked against the destination policy and classified for the retry stage."""
+"""One outgoing POST through the guarded client, classified for the retry stage."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 import httpx
 
-from telltale_server.services.alerts.destinations import RefusedDestinationError, check_resolved
+from telltale_server.services.alerts.destinations import RefusedDestinationError, url_host
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -25,20 +24,19 @@ class Result:
     retry_after: float | None = None
 
 
-async def post(
-    client: httpx.AsyncClient, url: str, content: bytes, headers: dict[str, str], allow: Sequence[str]
-) -> Result:
+async def post(client: httpx.AsyncClient, url: str, content: bytes, headers: dict[str, str]) -> Result:
     """POST without following redirects (a redirect could lead inward); errors never carry the URL."""
     try:
-        await check_resolved(url, allow)
+        url_host(url)
+        response = await client.post(url, content=content, headers=headers)
     except RefusedDestinationError as error:
         return Result(ok=False, error=f"refused: {error}")
-    try:
-        response = await client.post(url, content=content, headers=headers, follow_redirects=False)
     except httpx.TimeoutException:
         return Result(ok=False, error="timeout", retryable=True)
     except httpx.TransportError as error:
         return Result(ok=False, error=f"transport: {type(error).__name__}", retryable=True)
+    except httpx.InvalidURL:
+        return Result(ok=False, error="refused: the URL is not valid")
     code = response.status_code
     if 200 <= code < 300:
         return Result(ok=True, status_code=code)

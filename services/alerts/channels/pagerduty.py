@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -47,13 +46,11 @@ def events(body: dict[str, Any], routing_key: str) -> list[dict[str, Any]]:
     return out
 
 
-async def send(
-    client: httpx.AsyncClient, channel: PagerDutyChannel, body: dict[str, Any], allow: Sequence[str]
-) -> Result:
+async def send(client: httpx.AsyncClient, channel: PagerDutyChannel, body: dict[str, Any]) -> Result:
     """All events in order; the first failure stops the attempt (the retry re-sends them all)."""
     result = Result(ok=True)
     for event in events(body, channel.routing_key.get_secret_value()):
-        result = await post(client, channel.url, orjson.dumps(event), {"Content-Type": "application/json"}, allow)
+        result = await post(client, channel.url, orjson.dumps(event), {"Content-Type": "application/json"})
         if not result.ok:
             return result
     return result

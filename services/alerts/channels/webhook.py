@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 import httpx
 
@@ -12,9 +11,7 @@ from telltale_server.services.alerts.channels.http import Result, post
 from telltale_server.services.alerts.channels.signature import HEADER, IDEMPOTENCY_HEADER, sign
 
 
-async def send(
-    client: httpx.AsyncClient, channel: WebhookChannel, body: str, notification_id: str, allow: Sequence[str]
-) -> Result:
+async def send(client: httpx.AsyncClient, channel: WebhookChannel, body: str, notification_id: str) -> Result:
     """Every attempt is signed afresh (a current timestamp) over the same bytes, with the same key."""
     content = body.encode()
     headers = {
@@ -23,4 +20,4 @@ async def send(
         IDEMPOTENCY_HEADER: notification_id,
         "User-Agent": "Telltale-Alerts/1",
     }
-    return await post(client, channel.url, content, headers, allow)
+    return await post(client, channel.url, content, headers)

@@ -20,6 +20,7 @@ import httpx
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.channels.http import Result
 from telltale_server.services.alerts.channels.send import send
+from telltale_server.services.alerts.channels.transport import guarded_client
 from telltale_server.services.alerts.notifier.outbox import Outbox, OutboxItem
 from telltale_server.services.alerts.rules import Rule
 from telltale_server.streams import telemetry
@@ -80,14 +81,14 @@ class Deliverer:
         give_up_after_s: float,
         timeout_s: float,
         backoff: Backoff | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.store = store
         self.outbox = Outbox(store)
         self.rules = rules
-        self.allow = list(allow)
         self.give_up_after_s = give_up_after_s
         self.backoff = backoff or Backoff()
-        self.client = httpx.AsyncClient(timeout=timeout_s)
+        self.client = guarded_client(timeout_s, allow, transport)
 
     async def deliver_due(self, now: datetime) -> list[OutboxItem]:
         """One pass over due heads, in parallel across (group, channel); returns their new rows."""
@@ -108,9 +109,7 @@ class Deliverer:
         if rule is None or item.channel_index >= len(rule.channels):
             result = Result(ok=False, error="the rule or channel no longer exists")
         else:
-            result = await send(
-                self.client, rule.channels[item.channel_index], item.body, item.notification_id, self.allow
-            )
+            result = await send(self.client, rule.channels[item.channel_index], item.body, item.notification_id)
         elapsed_ms = (time.perf_counter() - started) * 1000
         updated = after_attempt(item, result, now, self.give_up_after_s, self.backoff)
         await asyncio.to_thread(self._record, updated, result, now, elapsed_ms)

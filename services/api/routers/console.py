@@ -7,23 +7,12 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
+from telltale_server.services.api import security
+
 CONSOLE_DIR = Path(__file__).resolve().parents[3] / "dashboards" / "console"
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
-}
-
-REPORT_HEADERS = {
-    **HEADERS,
-    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'self'; "
-    "base-uri 'none'",
-}
-"""The drift report viewer writes Evidently's page, inline scripts and styles included, into itself."""
-
+SANDBOXED = {"report-frame.html"}
+"""The page a drift report is written into: it gets the report's sandbox, never the console's origin."""
 router = APIRouter(include_in_schema=False)
 
 
@@ -54,5 +43,5 @@ def _file(name: str) -> FileResponse:
     path = ASSETS.get(name)
     if path is None:
         raise HTTPException(404, "no such console file")
-    headers = REPORT_HEADERS if name == "report.html" else HEADERS
+    headers = security.SANDBOXED_REPORT if name in SANDBOXED else security.CONSOLE
     return FileResponse(path, media_type=TYPES[path.suffix], headers=headers)

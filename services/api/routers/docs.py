@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from telltale_server.services.api.routers.console import HEADERS
+from telltale_server.services.api import security
 
 ASSET_ROUTE = "/docs/assets"
 ASSETS = {
@@ -66,12 +66,12 @@ def asset_path(name: str) -> Path | None:
 @router.get("/docs")
 async def swagger_ui() -> HTMLResponse:
     """Swagger UI over /openapi.json."""
-    return HTMLResponse(SWAGGER_PAGE, headers=HEADERS)
+    return HTMLResponse(SWAGGER_PAGE, headers=security.CONSOLE)
 
 
 @router.get(f"{ASSET_ROUTE}/swagger-init.js")
 async def swagger_init() -> Response:
-    return Response(SWAGGER_INIT, media_type="text/javascript", headers=HEADERS)
+    return Response(SWAGGER_INIT, media_type="text/javascript", headers=security.CONSOLE)
 
 
 @router.get(ASSET_ROUTE + "/{name}")
@@ -80,4 +80,6 @@ async def asset(name: str) -> FileResponse:
     path = asset_path(name)
     if path is None or not path.is_file():
         raise HTTPException(404, "no such documentation asset")
-    return FileResponse(path, media_type=ASSETS[name], headers={**HEADERS, "Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        path, media_type=ASSETS[name], headers={**security.CONSOLE, "Cache-Control": "public, max-age=86400"}
+    )

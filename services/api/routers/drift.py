@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from telltale_server.schemas.times import Time
+from telltale_server.services.api import security
 from telltale_server.services.api.dependencies import require, runtime
 from telltale_server.services.api.errors import invalid, responses
 from telltale_server.services.api.ranges import ANY_LENGTH, time_range
@@ -21,7 +22,7 @@ from telltale_server.services.runtime import Runtime
 from telltale_server.streams.drift.config import DEFAULT_MONITOR_ID, Monitor, MonitorConfig
 from telltale_server.streams.drift.job import JOB
 from telltale_server.streams.drift.monitors import StoredMonitors
-from telltale_server.streams.drift.report import ASSET_ROUTE, asset_path
+from telltale_server.streams.drift.report import ASSET_ROUTE, UnsafeReportError, asset_path, escape_data
 from telltale_server.streams.health import HealthLog, JobError
 
 router = APIRouter(prefix="/v1/drift", tags=["drift"], responses=responses(401, 403))
@@ -158,16 +159,20 @@ async def asset(name: str) -> FileResponse:
     if path is None or not path.is_file():
         raise HTTPException(404, "no such asset")
     media = "text/javascript" if name.endswith(".js") else "font/woff2"
-    return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(path, media_type=media, headers=security.REPORT_ASSET)
 
 
-@router.get("/{result_id}/report", response_class=HTMLResponse, responses=responses(404))
+@router.get("/{result_id}/report", response_class=HTMLResponse, responses=responses(404, 410))
 async def report(result_id: Annotated[str, Path(max_length=64)], key: Reader, rt: Rt) -> HTMLResponse:
-    """The full Evidently HTML report of one result (window x segment)."""
+    """The full Evidently HTML report of one result (window x segment), sandboxed in an origin of its own."""
     html = await run_in_threadpool(views.report, rt.store, key.project_id, result_id)
     if html is None:
         raise HTTPException(404, f"no report for result {result_id!r} in this project")
-    return HTMLResponse(html)
+    try:
+        safe = escape_data(html)
+    except UnsafeReportError as error:
+        raise HTTPException(410, f"{error}: recompute it with `telltale replay --drift`") from None
+    return HTMLResponse(safe, headers=security.SANDBOXED_REPORT)
 
 
 def _result(row: dict[str, Any]) -> ResultOut:
