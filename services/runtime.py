@@ -20,6 +20,7 @@ from telltale_server.streams.evaluators import registry
 from telltale_server.streams.evaluators.base import Evaluator
 from telltale_server.streams.evaluators.policy import StoredPolicies
 from telltale_server.streams.pipeline import Pipeline
+from telltale_server.streams.rollups.builder import RollupBuilder
 from telltale_server.streams.runners.evaluate import EvaluateRole
 from telltale_server.streams.runners.local import LocalRunner
 from telltale_server.streams.runners.store.consumer import StoreRole
@@ -74,7 +75,7 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     if runner is not None:
         alerts = AlertLoop(store, settings)
         runner.listeners.append(alerts.wake)
-        jobs = [runner, alerts, CurationJob(store)]
+        jobs = [runner, alerts, CurationJob(store), RollupBuilder(store)]
         if settings.drift_enabled:
             jobs.append(DriftJob(store, interval_s=settings.drift_interval_s))
     return Runtime(
@@ -96,6 +97,9 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
     migrate(store, settings.clickhouse_cluster)
     policies = StoredPolicies(store)
     log = KafkaEventLog(settings.kafka_bootstrap, store)
+    jobs: list[Job] = [log, *cluster_roles(settings, roles, store)]
+    if store.embedded:  # no other process can open it, so its rollups are built here ('telltale alerts' otherwise)
+        jobs.append(RollupBuilder(store))
     return Runtime(
         settings=settings,
         store=store,
@@ -104,7 +108,7 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
         runner=None,
         policies=policies,
         evaluators=registry.build(settings, tuple(settings.evaluators or registry.DEFAULT)),
-        jobs=[log, *cluster_roles(settings, roles, store)],
+        jobs=jobs,
     )
 
 

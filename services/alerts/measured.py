@@ -1,0 +1,67 @@
+"""Metrics as final expressions over the per-minute measures, read from rollups and raw edges alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telltale_server.schemas.store import Store
+from telltale_server.services.alerts.metric_window import LABELS, Window
+from telltale_server.streams.rollups import reader
+from telltale_server.streams.rollups.measures import LATENCY_BINS_PER_E, ZERO_BIN
+from telltale_server.streams.rollups.reader import Segment
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A metric as final expressions over the per-minute measures (streams/rollups/measures.py).
+
+    `value` and `samples` merge measure rows (e.g. `sum(errors) / sum(calls)`); `present` says whether a group
+    has anything to report, as a raw query's GROUP BY would have had rows for it."""
+
+    value: str
+    samples: str
+    present: str
+    lookback: timedelta | None = None
+    """Also read this much before the window, as `part = 1` rows (the value must leave them out)."""
+
+
+def measured_sql(store: Store, measured: Measured, window: Window) -> tuple[str, dict[str, Any]]:
+    """The metric per group (and bucket) from rollups for settled whole minutes and raw rows for the rest."""
+    segments = [Segment(window.start, window.end)]
+    if measured.lookback and not window.step:
+        segments.append(Segment(window.start - measured.lookback, window.start, part=1))
+    source, params = reader.source(store, window.project_id, segments, window.filters.tags, rollups=not window.raw)
+    filters = [f"{label} IN {{f_{label}:Array(String)}}" for label in LABELS if getattr(window.filters, label)]
+    for label in LABELS:
+        if values := getattr(window.filters, label):
+            params[f"f_{label}"] = values
+    keys = list(window.group_by)
+    columns = list(keys)
+    if window.step:
+        columns.append("toStartOfInterval(minute, toIntervalSecond({step:UInt32})) AS bucket")
+        keys.append("bucket")
+        params["step"] = window.step
+    sql = f"SELECT {', '.join([*columns, f'{measured.value} AS value', f'{measured.samples} AS samples'])} "
+    sql += f"FROM ({source}) {'WHERE ' + ' AND '.join(filters) if filters else ''}"
+    if keys:
+        sql += f" GROUP BY {', '.join(keys)} HAVING {measured.present}"
+    return sql, params
+
+
+def quantile(q: float) -> str:
+    """The q-quantile of latency from the merged bins, interpolated linearly between ranks (numpy's default).
+
+    A rank's value is its bin's centre, kept within the exact minimum and maximum: within 0.5% of the exact
+    percentile, and exact for a single value."""
+    bins, n = "sumMap(latency_bins)", "sum(timed)"
+    rank = f"({q} * ({n} - 1))"
+
+    def at(position: str) -> str:
+        first = f"arrayFirst((k, c) -> c > {position}, mapKeys({bins}), arrayCumSum(mapValues({bins})))"
+        centre = f"(exp({first} / {LATENCY_BINS_PER_E}) * ({first} != {ZERO_BIN}))"
+        return f"least(greatest({centre}, min(latency_min)), max(latency_max))"
+
+    low, high = at(f"floor({rank})"), at(f"ceil({rank})")
+    return f"if({n} = 0, nan, {low} + ({high} - {low}) * ({rank} - floor({rank})))"

@@ -1,0 +1,52 @@
+"""What a metric is computed over: the project, the window's end and length, label filters and group-by labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Label = Literal["model", "route", "prompt_version", "environment"]
+LABELS: tuple[Label, ...] = ("model", "route", "prompt_version", "environment")
+
+
+class Filters(BaseModel):
+    """Which events count: each label must be one of the listed values; the event must carry every tag."""
+
+    model: list[str] = Field(default_factory=list)
+    route: list[str] = Field(default_factory=list)
+    prompt_version: list[str] = Field(default_factory=list)
+    environment: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, description="The event must carry all of these tags.")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One group's value over the window, and how many observations it rests on."""
+
+    labels: dict[str, str]
+    value: float | None
+    samples: int
+    at: datetime | None = None
+    """The bucket's start when the window is split into steps."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where and what to compute: the project, the window's end and length, filters and group-by labels."""
+
+    project_id: str
+    end: datetime
+    seconds: float
+    filters: Filters
+    group_by: tuple[Label, ...]
+    step: int | None = None
+    """Seconds per bucket: the metric per group and per bucket (charts) instead of over the whole window."""
+    raw: bool = False
+    """Measure raw rows only, ignoring the rollups: what the rollups must always equal."""
+
+    @property
+    def start(self) -> datetime:
+        return self.end - timedelta(seconds=self.seconds)

@@ -1,0 +1,214 @@
+"""The per-minute measures: what the rollups hold, defined once as SQL over deduplicated raw rows.
+
+The rollup builder stores these rows for settled minutes; readers compute the very same rows from raw rows
+for the minutes the rollups cannot answer yet (and a window's partial edge minutes). Both then merge rows
+with `MERGE` and apply a metric's final expression, so a rolled-up minute and a raw one are the same number.
+Every measure is a sum (or a min/max, or a map of sums) over the rows of its minute and labels, which is what
+lets minutes be merged into any longer bucket.
+
+Evaluation measures count each call once per evaluator whatever the number of its rows and versions; their
+map keys are `evaluator` and `evaluator/metric` (calls with a usable evaluation), `evaluator:label` (calls with
+that label on any metric and version), `evaluator/metric` (the newest usable value per call: sum and count),
+`evaluator/metric:label` (the newest usable label per call) and `evaluator/metric@version` (per row: sum of
+values, rows). Feedback is counted in the minute it was given, with the labels of its call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LABELS = ("model", "route", "prompt_version", "environment")
+KEYS = ("project_id", "minute", *LABELS)
+FEEDBACK_LOOKBACK_S = 7 * 86400
+"""Feedback is labelled by its call when the call is at most this much older than the feedback's minute."""
+LATENCY_BINS_PER_E = 100
+"""Latency bins: a value x counts in bin round(100 ln x), i.e. bins 1% wide on a log scale (0.5% from the centre)."""
+ZERO_BIN = -32768
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One column of the rollup: its type, its value in a row that does not measure it, and how rows merge."""
+
+    name: str
+    type: str
+    merge: str
+
+    @property
+    def empty(self) -> str:
+        if self.type.startswith("Map"):
+            return f"CAST(map(), '{self.type}')"
+        if self.type.startswith("Nullable"):
+            return f"CAST(NULL, '{self.type}')"
+        return f"CAST(0, '{self.type}')"
+
+
+MEASURES = (
+    Measure("calls", "UInt64", "sum"),
+    Measure("errors", "UInt64", "sum"),
+    Measure("timed", "UInt64", "sum"),
+    Measure("latency_bins", "Map(Int16, UInt64)", "sumMap"),
+    Measure("latency_min", "Nullable(Float64)", "min"),
+    Measure("latency_max", "Nullable(Float64)", "max"),
+    Measure("input_tokens", "UInt64", "sum"),
+    Measure("output_tokens", "UInt64", "sum"),
+    Measure("total_tokens", "UInt64", "sum"),
+    Measure("tokened", "UInt64", "sum"),
+    Measure("evaluated", "Map(String, UInt64)", "sumMap"),
+    Measure("flagged", "Map(String, UInt64)", "sumMap"),
+    Measure("newest_sum", "Map(String, Float64)", "sumMap"),
+    Measure("newest_count", "Map(String, UInt64)", "sumMap"),
+    Measure("newest_labels", "Map(String, UInt64)", "sumMap"),
+    Measure("version_sum", "Map(String, Float64)", "sumMap"),
+    Measure("version_count", "Map(String, UInt64)", "sumMap"),
+    Measure("feedback", "UInt64", "sum"),
+    Measure("negative", "UInt64", "sum"),
+    Measure("ratings", "UInt64", "sum"),
+    Measure("rating_sum", "Float64", "sum"),
+)
+COLUMNS = (*KEYS, *(measure.name for measure in MEASURES))
+
+
+def merged(prefix: str = "") -> str:
+    """Every measure merged over the grouped rows, named as itself (e.g. `sum(calls) AS calls`)."""
+    return ", ".join(f"{m.merge}({prefix}{m.name}) AS {m.name}" for m in MEASURES)
+
+
+def latency_bin(value: str) -> str:
+    """The latency bin of `value` (the zero bin for 0)."""
+    scaled = f"least(32767, greatest(-32767, round({LATENCY_BINS_PER_E} * log({value}))))"
+    return f"toInt16(if({value} > 0, {scaled}, {ZERO_BIN}))"
+
+
+def _row(project_id: str, minute: str, labels: str, **measures: str) -> str:
+    """A SELECT list in COLUMNS order: the given measures, every other one empty."""
+    known = {m.name for m in MEASURES}
+    unknown = set(measures) - known
+    assert not unknown, f"not measures: {unknown}"
+    values = [f"CAST({measures[m.name]}, '{m.type}')" if m.name in measures else m.empty for m in MEASURES]
+    return ", ".join([f"{project_id} AS project_id", f"{minute} AS minute", labels, *values])
+
+
+def _calls(where: str) -> str:
+    labels = ", ".join(LABELS)
+    select = _row(
+        "project_id",
+        "toStartOfMinute(ts)",
+        labels,
+        calls="count()",
+        errors="countIf(status = 'error')",
+        timed="count(latency_ms)",
+        latency_bins=f"sumMapIf(map({latency_bin('assumeNotNull(latency_ms)')}, toUInt64(1)), latency_ms IS NOT NULL)",
+        latency_min="min(latency_ms)",
+        latency_max="max(latency_ms)",
+        input_tokens="sum(ifNull(input_tokens, 0))",
+        output_tokens="sum(ifNull(output_tokens, 0))",
+        total_tokens="sum(ifNull(total_tokens, 0))",
+        tokened="count(total_tokens)",
+    )
+    return f"SELECT {select} FROM inference_events FINAL WHERE {where} GROUP BY project_id, minute, {labels}"
+
+
+def _evaluations(where: str) -> str:
+    """Per call and evaluator metric first (pooling versions), then per minute and labels."""
+    labels = ", ".join(LABELS)
+    any_labels = ", ".join(f"any({x}) AS {x}" for x in LABELS)
+    per_metric = (
+        f"SELECT project_id, event_id, evaluator, metric, any(ts) AS at, {any_labels}, "
+        "groupUniqArray(label) AS labels, countIf(label != 'error') > 0 AS usable, "
+        "argMaxIf(value, created_at, label != 'error') AS newest, argMaxIf(label, created_at, label != 'error') AS "
+        "newest_label, sumMap(map(evaluator_version, ifNull(value, 0))) AS by_version, "
+        "sumMap(map(evaluator_version, toUInt64(1))) AS rows_by_version "
+        f"FROM evaluations FINAL WHERE {where} GROUP BY project_id, event_id, evaluator, metric"
+    )
+    em = "concat(evaluator, '/', metric)"
+    per_evaluator = (
+        f"SELECT project_id, event_id, evaluator, any(at) AS at, {any_labels}, "
+        "max(usable) AS usable_any, groupUniqArrayArray(labels) AS all_labels, "
+        f"sumMap(if(usable, map({em}, toUInt64(1)), CAST(map(), 'Map(String, UInt64)'))) AS usable_metrics, "
+        f"sumMap(if(usable AND newest IS NOT NULL, map({em}, assumeNotNull(newest)), "
+        "CAST(map(), 'Map(String, Float64)'))) AS newest_sums, "
+        f"sumMap(if(usable AND newest IS NOT NULL, map({em}, toUInt64(1)), "
+        "CAST(map(), 'Map(String, UInt64)'))) AS newest_counts, "
+        f"sumMap(if(usable, map(concat({em}, ':', newest_label), toUInt64(1)), "
+        "CAST(map(), 'Map(String, UInt64)'))) AS newest_labels, "
+        f"sumMap(mapApply((v, x) -> (concat({em}, '@', v), x), by_version)) AS version_sums, "
+        f"sumMap(mapApply((v, x) -> (concat({em}, '@', v), x), rows_by_version)) AS version_counts "
+        f"FROM ({per_metric}) GROUP BY project_id, event_id, evaluator"
+    )
+    select = _row(
+        "project_id",
+        "toStartOfMinute(at)",
+        labels,
+        evaluated="sumMap(mapUpdate(usable_metrics, if(usable_any, map(evaluator, toUInt64(1)), "
+        "CAST(map(), 'Map(String, UInt64)'))))",
+        flagged="sumMap(mapFromArrays(arrayMap(l -> concat(evaluator, ':', l), all_labels), "
+        "arrayResize(CAST([], 'Array(UInt64)'), length(all_labels), toUInt64(1))))",
+        newest_sum="sumMap(newest_sums)",
+        newest_count="sumMap(newest_counts)",
+        newest_labels="sumMap(newest_labels)",
+        version_sum="sumMap(version_sums)",
+        version_count="sumMap(version_counts)",
+    )
+    return f"SELECT {select} FROM ({per_evaluator}) GROUP BY project_id, minute, {labels}"
+
+
+def _feedback(where: str, calls_where: str) -> str:
+    """Feedback by the minute it was given, with its call's labels (by inference id, else the trace's first call)."""
+    given = (
+        "SELECT project_id, event_id, ts, toStartOfMinute(ts) AS minute, negative, score, kind, "
+        "if(inference_id IS NULL, concat('t:', trace_id), toString(inference_id)) AS call_key "
+        f"FROM feedback_events FINAL WHERE {where} AND (inference_id IS NOT NULL OR trace_id != '')"
+    )
+    calls = (
+        f"SELECT project_id, ts, event_id, {', '.join(LABELS)}, "
+        "arrayJoin(arrayFilter(k -> k != '', [toString(event_id), if(trace_id = '', '', concat('t:', trace_id))])) "
+        f"AS call_key FROM inference_events FINAL WHERE {calls_where}"
+    )
+    joined = (
+        f"SELECT f.project_id AS project_id, f.event_id AS fid, any(f.minute) AS minute, any(f.negative) AS negative, "
+        "any(f.score) AS score, any(f.kind) AS kind, "
+        f"argMin(({', '.join(f'c.{x}' for x in LABELS)}), (c.ts, c.event_id)) AS call "
+        f"FROM ({given}) AS f INNER JOIN ({calls}) AS c ON f.project_id = c.project_id AND f.call_key = c.call_key "
+        f"WHERE c.ts >= f.minute - toIntervalSecond({FEEDBACK_LOOKBACK_S}) AND c.ts < f.minute + toIntervalMinute(1) "
+        "GROUP BY f.project_id, f.event_id"
+    )
+    label_list = ", ".join(f"call.{i + 1} AS {x}" for i, x in enumerate(LABELS))
+    select = _row(
+        "project_id",
+        "minute",
+        ", ".join(LABELS),
+        feedback="count()",
+        negative="sum(negative)",
+        ratings="countIf(kind = 'rating')",
+        rating_sum="sumIf(1 + 4 * ifNull(score, 0), kind = 'rating')",
+    )
+    return (
+        f"SELECT {select} FROM (SELECT project_id, minute, negative, score, kind, {label_list} FROM ({joined})) "
+        f"GROUP BY project_id, minute, {', '.join(LABELS)}"
+    )
+
+
+@dataclass(frozen=True)
+class RawScope:
+    """Which raw rows to measure: a condition on each table's own `ts` (and project), and the calls to label
+    feedback with (bounds that hold every call a measured feedback item may be about)."""
+
+    where: str
+    calls_from: str
+    calls_to: str
+    tagged: str = ""
+    """A condition on inference rows (e.g. `hasAll(tags, ...)`) that the measured calls must meet; none if empty."""
+
+
+def raw_measures(scope: RawScope) -> str:
+    """Measure rows computed from deduplicated raw rows of the scope, in COLUMNS order."""
+    calls_where = f"project_id = {{p:String}} AND {scope.where}"
+    evaluations_where = calls_where
+    lookup = f"project_id = {{p:String}} AND ts >= {scope.calls_from} AND ts < {scope.calls_to}"
+    if scope.tagged:
+        calls_where += f" AND {scope.tagged}"
+        evaluations_where += f" AND event_id IN (SELECT event_id FROM inference_events WHERE {calls_where})"
+        lookup += f" AND {scope.tagged}"
+    feedback_where = f"project_id = {{p:String}} AND {scope.where}"
+    return " UNION ALL ".join((_calls(calls_where), _evaluations(evaluations_where), _feedback(feedback_where, lookup)))
