@@ -22,7 +22,7 @@ from telltale_server.services.alerts.measured import Measured, measured_sql, qua
 from telltale_server.services.alerts.metric_window import LABELS, Filters, Label, Sample, Window
 from telltale_server.streams.evaluators.usage import UsageEvaluator
 
-__all__ = ["CATALOG", "LABELS", "Filters", "Label", "Metric", "Sample", "Window", "compute"]
+__all__ = ["CATALOG", "LABELS", "Filters", "Label", "Metric", "Sample", "Window", "compute", "compute_many"]
 VOLUME_LOOKBACK = timedelta(hours=24)
 
 
@@ -194,22 +194,40 @@ CATALOG: dict[str, Metric] = _Catalog(
 """The catalog: every metric a rule, the API or the console can name."""
 
 
-def sql(store: Store, metric: str, window: Window) -> tuple[str, dict[str, Any]]:
-    """The query that computes `metric` per group (and bucket) over the window."""
-    entry = CATALOG[metric]
-    if entry.measured is not None:
-        return measured_sql(store, entry.measured, window)
-    assert entry.query is not None
-    return entry.query(window)
-
-
 def compute(store: Store, metric: str, window: Window) -> list[Sample]:
     """The metric's value per group over the window; an empty group has no row, a NaN value is None."""
-    query, params = sql(store, metric, window)
+    return compute_many(store, [metric], window)[metric]
+
+
+def compute_many(store: Store, metrics: list[str], window: Window) -> dict[str, list[Sample]]:
+    """Several metrics over one window; those read from the same rows are computed side by side in one query."""
+    found: dict[str, list[Sample]] = {}
+    batches: dict[timedelta | None, list[str]] = {}
+    for name in dict.fromkeys(metrics):
+        measured = CATALOG[name].measured
+        if measured is None:
+            query = CATALOG[name].query
+            assert query is not None
+            found[name] = _samples(store.rows(*query(window)), window, "", grouped=False)
+        else:
+            batches.setdefault(measured.lookback, []).append(name)
+    for names in batches.values():
+        measured = [CATALOG[name].measured for name in names]
+        rows = store.rows(*measured_sql(store, [m for m in measured if m is not None], window))
+        grouped = bool(window.group_by or window.step)
+        for i, name in enumerate(names):
+            found[name] = _samples(rows, window, f"_{i}", grouped)
+    return found
+
+
+def _samples(rows: list[dict[str, Any]], window: Window, suffix: str, grouped: bool) -> list[Sample]:
+    """Rows as samples: NaN values are None; a group without anything to report (`present`) has no sample."""
     samples = []
-    for row in store.rows(query, params):
-        value = row["value"]
+    for row in rows:
+        if grouped and not row[f"present{suffix}"]:
+            continue
+        value = row[f"value{suffix}"]
         value = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
         labels = {label: str(row[label]) for label in window.group_by}
-        samples.append(Sample(labels=labels, value=value, samples=int(row["samples"] or 0), at=row.get("bucket")))
+        samples.append(Sample(labels, value, int(row[f"samples{suffix}"] or 0), row.get("bucket")))
     return samples

@@ -27,11 +27,14 @@ class Measured:
     """Also read this much before the window, as `part = 1` rows (the value must leave them out)."""
 
 
-def measured_sql(store: Store, measured: Measured, window: Window) -> tuple[str, dict[str, Any]]:
-    """The metric per group (and bucket) from rollups for settled whole minutes and raw rows for the rest."""
+def measured_sql(store: Store, metrics: list[Measured], window: Window) -> tuple[str, dict[str, Any]]:
+    """Metrics sharing a lookback, per group (and bucket), side by side in one query: `value_i`, `samples_i` and
+    `present_i` for the i-th. Rollups for settled whole minutes, raw rows for the rest."""
+    lookback = metrics[0].lookback
+    assert all(m.lookback == lookback for m in metrics), "one query reads one set of segments"
     segments = [Segment(window.start, window.end)]
-    if measured.lookback and not window.step:
-        segments.append(Segment(window.start - measured.lookback, window.start, part=1))
+    if lookback and not window.step:
+        segments.append(Segment(window.start - lookback, window.start, part=1))
     source, params = reader.source(store, window.project_id, segments, window.filters.tags, rollups=not window.raw)
     filters = [f"{label} IN {{f_{label}:Array(String)}}" for label in LABELS if getattr(window.filters, label)]
     for label in LABELS:
@@ -43,10 +46,15 @@ def measured_sql(store: Store, measured: Measured, window: Window) -> tuple[str,
         columns.append("toStartOfInterval(minute, toIntervalSecond({step:UInt32})) AS bucket")
         keys.append("bucket")
         params["step"] = window.step
-    sql = f"SELECT {', '.join([*columns, f'{measured.value} AS value', f'{measured.samples} AS samples'])} "
-    sql += f"FROM ({source}) {'WHERE ' + ' AND '.join(filters) if filters else ''}"
+    for i, metric in enumerate(metrics):
+        columns += [
+            f"{metric.value} AS value_{i}",
+            f"{metric.samples} AS samples_{i}",
+            f"{metric.present} AS present_{i}",
+        ]
+    sql = f"SELECT {', '.join(columns)} FROM ({source}) {'WHERE ' + ' AND '.join(filters) if filters else ''}"
     if keys:
-        sql += f" GROUP BY {', '.join(keys)} HAVING {measured.present}"
+        sql += f" GROUP BY {', '.join(keys)}"
     return sql, params
 
 

@@ -50,11 +50,18 @@ class RollupBuilder:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
 
-    def build_pending(self, progress: Progress | None = None, stopped: Callable[[], bool] = lambda: False) -> int:
-        """Build every pending minute (newest first, in runs of consecutive minutes); returns minutes built."""
-        total = changes.count_pending(self.store)
+    def build_pending(
+        self,
+        progress: Progress | None = None,
+        stopped: Callable[[], bool] = lambda: False,
+        project_id: str | None = None,
+    ) -> int:
+        """Build every pending minute (of one project, or all), newest first in runs of consecutive minutes.
+
+        Returns how many minutes were built; `stopped` is asked between runs."""
+        total = changes.count_pending(self.store, project_id)
         done = 0
-        while not stopped() and (batch := changes.pending(self.store)):
+        while not stopped() and (batch := changes.pending(self.store, project_id=project_id)):
             for run in _runs(batch):
                 self.build(run)
                 done += len(run)
@@ -98,10 +105,10 @@ class RollupBuilder:
             settings={"distributed_foreground_insert": 1},
         )
 
-    def settle(self, progress: Progress | None = None) -> int:
+    def settle(self, progress: Progress | None = None, project_id: str | None = None) -> int:
         """Build until nothing is pending (a backfill, or after a replay); returns minutes built."""
         started = time.monotonic()
-        built = self.build_pending(progress)
+        built = self.build_pending(progress, project_id=project_id)
         log.info("rollups: built %d minute(s) in %.1f s", built, time.monotonic() - started)
         return built
 

@@ -42,9 +42,11 @@ def pending(store: Store, limit: int = 10_000, project_id: str | None = None) ->
     return [Pending(row["project_id"], row["minute"], int(row["changes"])) for row in rows]
 
 
-def count_pending(store: Store) -> int:
-    """How many minutes (of every project) still need building."""
-    return int(store.rows(f"SELECT count() AS n FROM ({_COUNTS.format(where='')})")[0]["n"])
+def count_pending(store: Store, project_id: str | None = None) -> int:
+    """How many minutes (of one project, or of all) still need building."""
+    where = "WHERE project_id = {p:String}" if project_id else ""
+    sql = f"SELECT count() AS n FROM ({_COUNTS.format(where=where)})"
+    return int(store.rows(sql, {"p": project_id or ""})[0]["n"])
 
 
 def unsettled(store: Store, project_id: str, start: datetime, end: datetime) -> list[datetime]:

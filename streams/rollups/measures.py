@@ -80,12 +80,19 @@ def latency_bin(value: str) -> str:
     return f"toInt16(if({value} > 0, {scaled}, {ZERO_BIN}))"
 
 
+def _cast(value: str, type_: str) -> str:
+    return f"CAST({value}, '{type_}')"
+
+
 def _row(project_id: str, minute: str, labels: str, **measures: str) -> str:
     """A SELECT list in COLUMNS order: the given measures, every other one empty."""
     known = {m.name for m in MEASURES}
     unknown = set(measures) - known
     assert not unknown, f"not measures: {unknown}"
-    values = [f"CAST({measures[m.name]}, '{m.type}')" if m.name in measures else m.empty for m in MEASURES]
+    values = [
+        f"{f'CAST({measures[m.name]}, {chr(39)}{m.type}{chr(39)})' if m.name in measures else m.empty} AS {m.name}"
+        for m in MEASURES
+    ]
     return ", ".join([f"{project_id} AS project_id", f"{minute} AS minute", labels, *values])
 
 
@@ -101,12 +108,12 @@ def _calls(where: str) -> str:
         latency_bins=f"sumMapIf(map({latency_bin('assumeNotNull(latency_ms)')}, toUInt64(1)), latency_ms IS NOT NULL)",
         latency_min="min(latency_ms)",
         latency_max="max(latency_ms)",
-        input_tokens="sum(ifNull(input_tokens, 0))",
-        output_tokens="sum(ifNull(output_tokens, 0))",
-        total_tokens="sum(ifNull(total_tokens, 0))",
-        tokened="count(total_tokens)",
+        input_tokens="sum(ifNull(e.input_tokens, 0))",
+        output_tokens="sum(ifNull(e.output_tokens, 0))",
+        total_tokens="sum(ifNull(e.total_tokens, 0))",
+        tokened="count(e.total_tokens)",
     )
-    return f"SELECT {select} FROM inference_events FINAL WHERE {where} GROUP BY project_id, minute, {labels}"
+    return f"SELECT {select} FROM inference_events AS e FINAL WHERE {where} GROUP BY project_id, minute, {labels}"
 
 
 def _evaluations(where: str) -> str:
