@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS metric_rollups
     newest_sum Map(String, Float64),
     newest_count Map(String, UInt64),
     newest_labels Map(String, UInt64),
+    newest_deciles Map(String, UInt64),
     version_sum Map(String, Float64),
     version_count Map(String, UInt64),
     feedback UInt64,

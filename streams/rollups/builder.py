@@ -80,11 +80,10 @@ class RollupBuilder:
         params = {"p": project_id, "start": start, "end": end}
         in_run = "project_id = {p:String} AND minute >= {start:DateTime} AND minute < {end:DateTime}"
         keys = ", ".join(KEYS)
-        replaced_at = datetime.now(UTC)
         self.store.command(
-            f"INSERT INTO metric_rollups ({keys}, built_at, deleted) SELECT {keys}, {{at:DateTime64(6)}}, 1 "
+            f"INSERT INTO metric_rollups ({keys}, built_at, deleted) SELECT {keys}, now64(6), 1 "
             f"FROM metric_rollups FINAL WHERE {in_run}{_FOREGROUND}",
-            {**params, "at": replaced_at},
+            params,
         )
         scope = RawScope(
             where="ts >= {start:DateTime64(3)} AND ts < {end:DateTime64(3)}",
@@ -93,9 +92,8 @@ class RollupBuilder:
         )
         self.store.command(
             f"INSERT INTO metric_rollups ({', '.join(COLUMNS)}, built_at, deleted) "
-            f"SELECT {keys}, {merged()}, {{at:DateTime64(6)}}, 0 FROM ({raw_measures(scope)}) GROUP BY {keys}"
-            f"{_FOREGROUND}",
-            {**params, "at": replaced_at + timedelta(microseconds=1)},
+            f"SELECT {keys}, {merged()}, now64(6), 0 FROM ({raw_measures(scope)}) GROUP BY {keys}{_FOREGROUND}",
+            params,
         )
         built_at = datetime.now(UTC)
         self.store.client().insert(

@@ -1,16 +1,18 @@
 """The per-minute measures: what the rollups hold, defined once as SQL over deduplicated raw rows.
 
 The rollup builder stores these rows for settled minutes; readers compute the very same rows from raw rows
-for the minutes the rollups cannot answer yet (and a window's partial edge minutes). Both then merge rows
-with `MERGE` and apply a metric's final expression, so a rolled-up minute and a raw one are the same number.
+for the minutes the rollups cannot answer yet (and a window's partial edge minutes). Both then merge rows by
+each measure's merge function and apply a metric's final expression, so a rolled-up minute and a raw one are
+the same number.
 Every measure is a sum (or a min/max, or a map of sums) over the rows of its minute and labels, which is what
 lets minutes be merged into any longer bucket.
 
 Evaluation measures count each call once per evaluator whatever the number of its rows and versions; their
 map keys are `evaluator` and `evaluator/metric` (calls with a usable evaluation), `evaluator:label` (calls with
 that label on any metric and version), `evaluator/metric` (the newest usable value per call: sum and count),
-`evaluator/metric:label` (the newest usable label per call) and `evaluator/metric@version` (per row: sum of
-values, rows). Feedback is counted in the minute it was given, with the labels of its call.
+`evaluator/metric:label` (the newest usable label per call), `evaluator/metric:0.7` (calls whose newest value
+in [0, 1] rounds down to that tenth) and `evaluator/metric@version` (per row: sum of values, rows). Feedback is
+counted in the minute it was given, with the labels of its call.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ MEASURES = (
     Measure("newest_sum", "Map(String, Float64)", "sumMap"),
     Measure("newest_count", "Map(String, UInt64)", "sumMap"),
     Measure("newest_labels", "Map(String, UInt64)", "sumMap"),
+    Measure("newest_deciles", "Map(String, UInt64)", "sumMap"),
     Measure("version_sum", "Map(String, Float64)", "sumMap"),
     Measure("version_count", "Map(String, UInt64)", "sumMap"),
     Measure("feedback", "UInt64", "sum"),
@@ -117,11 +120,15 @@ def _calls(where: str) -> str:
 
 
 def _evaluations(where: str) -> str:
-    """Per call and evaluator metric first (pooling versions), then per minute and labels."""
+    """Per call and evaluator metric first (pooling versions), then per minute and labels.
+
+    A call's evaluations carry the call's time and labels as they were when it was evaluated; they count with
+    those of its newest evaluation by that evaluator, so a re-sent call that changed labels moves as a whole."""
     labels = ", ".join(LABELS)
-    any_labels = ", ".join(f"any({x}) AS {x}" for x in LABELS)
+    row = f"(ts, {labels})"
     per_metric = (
-        f"SELECT project_id, event_id, evaluator, metric, any(ts) AS at, {any_labels}, "
+        f"SELECT project_id, event_id, evaluator, metric, max(created_at) AS last, "
+        f"argMax({row}, (created_at, evaluator_version)) AS newest_row, "
         "groupUniqArray(label) AS labels, countIf(label != 'error') > 0 AS usable, "
         "argMaxIf(value, created_at, label != 'error') AS newest, argMaxIf(label, created_at, label != 'error') AS "
         "newest_label, sumMap(map(evaluator_version, ifNull(value, 0))) AS by_version, "
@@ -130,7 +137,8 @@ def _evaluations(where: str) -> str:
     )
     em = "concat(evaluator, '/', metric)"
     per_evaluator = (
-        f"SELECT project_id, event_id, evaluator, any(at) AS at, {any_labels}, "
+        "SELECT project_id, event_id, evaluator, argMax(newest_row, (last, metric)) AS call, call.1 AS at, "
+        f"{', '.join(f'call.{i + 2} AS {x}' for i, x in enumerate(LABELS))}, "
         "max(usable) AS usable_any, groupUniqArrayArray(labels) AS all_labels, "
         f"sumMap(if(usable, map({em}, toUInt64(1)), CAST(map(), 'Map(String, UInt64)'))) AS usable_metrics, "
         f"sumMap(if(usable AND newest IS NOT NULL, map({em}, assumeNotNull(newest)), "
@@ -139,6 +147,9 @@ def _evaluations(where: str) -> str:
         "CAST(map(), 'Map(String, UInt64)'))) AS newest_counts, "
         f"sumMap(if(usable, map(concat({em}, ':', newest_label), toUInt64(1)), "
         "CAST(map(), 'Map(String, UInt64)'))) AS newest_labels, "
+        "sumMap(if(usable AND newest BETWEEN 0 AND 1, "
+        f"map(concat({em}, ':', toString(floor(assumeNotNull(newest), 1))), toUInt64(1)), "
+        "CAST(map(), 'Map(String, UInt64)'))) AS newest_deciles, "
         f"sumMap(mapApply((v, x) -> (concat({em}, '@', v), x), by_version)) AS version_sums, "
         f"sumMap(mapApply((v, x) -> (concat({em}, '@', v), x), rows_by_version)) AS version_counts "
         f"FROM ({per_metric}) GROUP BY project_id, event_id, evaluator"
@@ -154,6 +165,7 @@ def _evaluations(where: str) -> str:
         newest_sum="sumMap(newest_sums)",
         newest_count="sumMap(newest_counts)",
         newest_labels="sumMap(newest_labels)",
+        newest_deciles="sumMap(newest_deciles)",
         version_sum="sumMap(version_sums)",
         version_count="sumMap(version_counts)",
     )

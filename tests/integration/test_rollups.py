@@ -4,6 +4,7 @@ nothing. The crash test (kill -9 of a real `telltale up`) is in test_rollups_cra
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,9 +25,10 @@ END = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 START = END - timedelta(hours=1)
 
 
-@pytest.fixture
-def demo(runtime: Runtime, project: str) -> str:
-    """An hour of demo calls with feedback, evaluated, rolled up."""
+@pytest.fixture(scope="module")
+def demo(runtime: Runtime) -> str:
+    """An hour of demo calls with feedback, evaluated, rolled up; the tests below add repeats to it in turn."""
+    project = f"rollups-{uuid.uuid4().hex[:8]}"
     fill_with_demo(runtime, project, 240, START + timedelta(seconds=5), END - timedelta(seconds=5))
     RollupBuilder(runtime.store).build_pending(project_id=project)
     return project
@@ -85,7 +87,7 @@ def test_a_resent_event_that_moved_group_and_a_changed_reevaluation_are_rebuilt(
     store, p = runtime.store, {"p": demo}
     store.command(
         "INSERT INTO inference_events SELECT * REPLACE (now64(6) AS received_at, 'moved-model' AS model) "
-        "FROM inference_events WHERE project_id = {p:String} ORDER BY ts LIMIT 30",
+        "FROM inference_events FINAL WHERE project_id = {p:String} ORDER BY ts LIMIT 30",
         p,
     )
     store.command(
