@@ -118,7 +118,9 @@ def test_replay_rewrites_evaluations_and_the_rollups_follow(runtime: Runtime, de
     RollupBuilder(runtime.store).build_pending(project_id=demo)
     assert mismatches(runtime.store, demo, START, END) == []
     after = values(runtime, demo)
-    assert after["volume.count"] == before["volume.count"] and after["cost.sum"] == before["cost.sum"]
+    assert after["volume.count"] == before["volume.count"]
+    # the replay labels the moved calls' evaluations with their new model: the cost moves, its total stays
+    assert sum(p[2] or 0 for p in after["cost.sum"]) == pytest.approx(sum(p[2] or 0 for p in before["cost.sum"]))
 
 
 def test_backfill_shows_progress_resumes_and_is_safe_to_run_twice(runtime: Runtime, demo: str) -> None:
