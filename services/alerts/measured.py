@@ -35,7 +35,9 @@ def measured_sql(store: Store, metrics: list[Measured], window: Window) -> tuple
     segments = [Segment(window.start, window.end)]
     if lookback and not window.step:
         segments.append(Segment(window.start - lookback, window.start, part=1))
-    source, params = reader.source(store, window.project_id, segments, window.filters.tags, rollups=not window.raw)
+    source, params = reader.source(
+        store, window.project_id, segments, window.filters.tags, rollups=not window.raw, unsettled=window.unsettled
+    )
     filters = [f"{label} IN {{f_{label}:Array(String)}}" for label in LABELS if getattr(window.filters, label)]
     for label in LABELS:
         if values := getattr(window.filters, label):

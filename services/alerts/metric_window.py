@@ -46,6 +46,8 @@ class Window:
     """Seconds per bucket: the metric per group and per bucket (charts) instead of over the whole window."""
     raw: bool = False
     """Measure raw rows only, ignoring the rollups: what the rollups must always equal."""
+    unsettled: tuple[datetime, ...] | None = None
+    """The project's minutes not rolled up yet, when looked up once for many windows (else looked up per read)."""
 
     @property
     def start(self) -> datetime:

@@ -44,20 +44,6 @@ def pick_step(start: datetime, end: datetime, points: int = 60) -> int:
 
 def metric_series(
     store: Store,
-    metric: str,
-    project_id: str,
-    start: datetime,
-    end: datetime,
-    step: int,
-    filters: Filters,
-    group_by: tuple[Label, ...] = (),
-) -> Series:
-    """Every bucket of [start, end) per group, empty buckets included so a chart shows the gaps."""
-    return several_series(store, [metric], project_id, start, end, step, filters, group_by)[0]
-
-
-def several_series(
-    store: Store,
     metrics: list[str],
     project_id: str,
     start: datetime,
@@ -66,7 +52,8 @@ def several_series(
     filters: Filters,
     group_by: tuple[Label, ...] = (),
 ) -> list[Series]:
-    """`metric_series` of each metric, computed side by side (one query for the metrics read from the same rows)."""
+    """Every bucket of [start, end) per group for each metric, empty buckets included so a chart shows the gaps;
+    the metrics are computed side by side (one query for those read from the same rows)."""
     first = _floor(start, step)
     grid = [first + timedelta(seconds=step * i) for i in range(int((end - first).total_seconds() // step) + 1)]
     grid = [at for at in grid if at < end]

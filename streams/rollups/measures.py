@@ -224,10 +224,17 @@ def raw_measures(scope: RawScope) -> str:
     """Measure rows computed from deduplicated raw rows of the scope, in COLUMNS order."""
     calls_where = f"project_id = {{p:String}} AND {scope.where}"
     evaluations_where = calls_where
-    lookup = f"project_id = {{p:String}} AND ts >= {scope.calls_from} AND ts < {scope.calls_to}"
+    feedback_where = f"project_id = {{p:String}} AND {scope.where}"
+    by_id = (
+        f"SELECT assumeNotNull(inference_id) FROM feedback_events WHERE {feedback_where} AND inference_id IS NOT NULL"
+    )
+    by_trace = f"SELECT trace_id FROM feedback_events WHERE {feedback_where} AND inference_id IS NULL"
+    lookup = (
+        f"project_id = {{p:String}} AND ts >= {scope.calls_from} AND ts < {scope.calls_to} "
+        f"AND (event_id IN ({by_id}) OR (trace_id != '' AND trace_id IN ({by_trace})))"
+    )
     if scope.tagged:
         calls_where += f" AND {scope.tagged}"
         evaluations_where += f" AND event_id IN (SELECT event_id FROM inference_events WHERE {calls_where})"
         lookup += f" AND {scope.tagged}"
-    feedback_where = f"project_id = {{p:String}} AND {scope.where}"
     return " UNION ALL ".join((_calls(calls_where), _evaluations(evaluations_where), _feedback(feedback_where, lookup)))

@@ -7,6 +7,7 @@ columns and meaning (measures.py), so a reader merges them without knowing where
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,32 +29,47 @@ class Segment:
 
 
 def source(
-    store: Store, project_id: str, segments: list[Segment], tags: list[str] | None = None, rollups: bool = True
+    store: Store,
+    project_id: str,
+    segments: list[Segment],
+    tags: list[str] | None = None,
+    rollups: bool = True,
+    unsettled: Sequence[datetime] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """SQL of measure rows (COLUMNS and `part`) covering the segments, and its parameters.
 
     Filtering by tags needs each call's tags, which rollups do not keep: such a read takes raw rows only, as
-    does one with `rollups` off."""
+    does one with `rollups` off. `unsettled`: the project's unsettled minutes over (at least) the segments,
+    when the caller looked them up once for many reads."""
     params: dict[str, Any] = {"p": project_id}
     if tags:
         params["f_tags"] = tags
     parts = []
     for index, segment in enumerate(segments):
-        sql, more = _segment(store, project_id, segment, index, bool(tags), rollups and not tags)
+        sql, more = _segment(store, project_id, segment, index, bool(tags), rollups and not tags, unsettled)
         parts += sql
         params.update(more)
     return " UNION ALL ".join(parts), params
 
 
 def _segment(
-    store: Store, project_id: str, segment: Segment, i: int, tagged: bool, rollups: bool
+    store: Store,
+    project_id: str,
+    segment: Segment,
+    i: int,
+    tagged: bool,
+    rollups: bool,
+    unsettled: Sequence[datetime] | None,
 ) -> tuple[list[str], dict[str, Any]]:
     lo, hi = ceil_minute(segment.start), floor_minute(segment.end)
     params: dict[str, Any] = {}
     sql = []
     raw = [(segment.start, segment.end)]
     if rollups and lo < hi:
-        dirty = changes.unsettled(store, project_id, lo, hi)
+        if unsettled is None:
+            dirty = changes.unsettled(store, project_id, lo, hi)
+        else:
+            dirty = [minute for minute in unsettled if lo <= minute < hi]
         sql.append(
             f"SELECT {', '.join(COLUMNS)}, {segment.part} AS part FROM metric_rollups FINAL "
             f"WHERE project_id = {{p:String}} AND minute >= {{lo{i}:DateTime}} AND minute < {{hi{i}:DateTime}} "

@@ -17,6 +17,7 @@ from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.alerts.rules import RuleSpec, RuleStore
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.rollups.builder import RollupBuilder
+from telltale_server.streams.rollups.reader import ceil_minute, floor_minute
 from tests.support.alerts import SECRET, Receiver
 from tests.support.demo_store import fill_with_demo
 from tests.support.grafana import Query, apply_variables, expand_macros, load, panel_queries
@@ -108,9 +109,9 @@ def test_overview_panels_read_the_catalogs_numbers(runtime: Runtime, demo_projec
     [query] = [q for q in panel_queries(board) if q.title == title]
     values = variable_values(runtime, board, demo_project)
     [row] = runtime.store.rows(expand_macros(apply_variables(query.sql, values), START, END, 60))
-    [sample] = compute(
-        runtime.store, STATS[title], Window(demo_project, END, (END - START).total_seconds(), Filters(), ())
-    )
+    first, last = ceil_minute(START), floor_minute(END) + timedelta(minutes=1)  # what $__timeFilter(minute) reads
+    window = Window(demo_project, last, (last - first).total_seconds(), Filters(), ())
+    [sample] = compute(runtime.store, STATS[title], window)
     assert sample.value is not None and sample.samples > 0
     assert float(next(iter(row.values()))) == pytest.approx(sample.value, rel=1e-9)
 

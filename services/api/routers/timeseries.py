@@ -12,7 +12,7 @@ from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
 from telltale_server.services.api.dependencies import label_filters, require, runtime
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.metrics.labels import LabelValues, label_values
-from telltale_server.services.metrics.series import MAX_POINTS, STEPS, Series, pick_step, several_series
+from telltale_server.services.metrics.series import MAX_POINTS, STEPS, Series, metric_series, pick_step
 from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["metrics"])
@@ -81,7 +81,7 @@ async def _series(
     if (end - start).total_seconds() / step > MAX_POINTS:
         raise HTTPException(422, f"more than {MAX_POINTS} buckets: use a longer step or a shorter range")
     labels = tuple(dict.fromkeys(group_by or []))
-    return await run_in_threadpool(several_series, rt.store, names, key.project_id, start, end, step, filters, labels)
+    return await run_in_threadpool(metric_series, rt.store, names, key.project_id, start, end, step, filters, labels)
 
 
 @router.get("/labels", response_model=LabelValues)
