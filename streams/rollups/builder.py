@@ -23,7 +23,7 @@ from telltale_server.streams.rollups.measures import COLUMNS, KEYS, RawScope, me
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 """Told (minutes built, minutes pending at the start) after every run of minutes."""
-MAX_RUN = timedelta(hours=1)
+MAX_RUN = timedelta(minutes=15)
 """At most this many consecutive minutes are built by one query, which bounds its memory."""
 _FOREGROUND = " SETTINGS distributed_foreground_insert = 1"
 """On a cluster, an insert returns once its rows are on their shards, so a settled mark never precedes them."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from telltale_server.schemas.migrate import available
@@ -142,3 +143,22 @@ def test_backfill_shows_progress_resumes_and_is_safe_to_run_twice(runtime: Runti
     assert settled(store, demo, START, END)
     assert builder.build_pending(project_id=demo) == 0
     assert mismatches(store, demo, START, END) == []
+
+
+def test_latency_percentiles_are_within_half_a_percent_of_numpy(runtime: Runtime, project: str) -> None:
+    rng = np.random.default_rng(7)
+    latencies = np.concatenate([rng.lognormal(6, 1, 2000), [0.0, 0.4, 120_000.0]])
+    runtime.store.command(
+        "INSERT INTO inference_events (project_id, event_id, ts, received_at, model, status, latency_ms) "
+        "SELECT {p:String}, generateUUIDv4(number), {at:DateTime64(3)} + toIntervalMillisecond(number * 1700), "
+        "now64(6), 'm', 'ok', {l:Array(Float64)}[number + 1] FROM numbers({n:UInt32})",
+        {"p": project, "at": START, "l": latencies.tolist(), "n": len(latencies)},
+    )
+    RollupBuilder(runtime.store).build_pending(project_id=project)
+    window = Window(project, END, 3600, Filters(), ())
+    for q in (0.5, 0.95, 0.99):
+        [rolled] = compute(runtime.store, f"latency.p{round(q * 100)}", window)
+        assert rolled.samples == len(latencies)
+        assert rolled.value == pytest.approx(float(np.quantile(latencies, q)), rel=0.005)
+    [single] = compute(runtime.store, "latency.p99", Window(project, START + timedelta(seconds=1), 1, Filters(), ()))
+    assert single.value == latencies[0]
