@@ -37,6 +37,7 @@ from telltale_server.schemas.migrate import migrate
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.loop import AlertLoop
+from telltale_server.services.cli.progress import ProgressBar
 from telltale_server.streams.rollups.builder import RollupBuilder
 from tests.support.server import ADMIN_KEY, ROOT, TelltaleServer
 
@@ -70,7 +71,7 @@ def backfill(data_dir: Path) -> dict[str, Any]:
     try:
         migrate(store)
         started = time.perf_counter()
-        built = RollupBuilder(store).settle()
+        built = RollupBuilder(store).settle(ProgressBar("backfill", "minutes"))
         seconds = time.perf_counter() - started
         for table in ROLLUP_TABLES:
             store.command(f"OPTIMIZE TABLE {table} FINAL")

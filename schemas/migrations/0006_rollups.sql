@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS rollup_changes
 (
     project_id LowCardinality(String),
     minute DateTime('UTC'),
-    changes UInt64
+    changes UInt64,
+    changed_at SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
 )
 ENGINE = SummingMergeTree
 ORDER BY (project_id, minute);
@@ -63,23 +64,23 @@ ENGINE = ReplacingMergeTree(built_at)
 ORDER BY (project_id, minute);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_changes_inference TO rollup_changes AS
-SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) AS changes FROM inference_events
-GROUP BY project_id, minute;
+SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) AS changes, now64(3) AS changed_at
+FROM inference_events GROUP BY project_id, minute;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_changes_evaluations TO rollup_changes AS
-SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) AS changes FROM evaluations
-GROUP BY project_id, minute;
+SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) AS changes, now64(3) AS changed_at
+FROM evaluations GROUP BY project_id, minute;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_changes_feedback TO rollup_changes AS
-SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) AS changes FROM feedback_events
-GROUP BY project_id, minute;
+SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) AS changes, now64(3) AS changed_at
+FROM feedback_events GROUP BY project_id, minute;
 
 -- Existing data: every minute that holds rows is marked changed (after the views exist, so no insert is
 -- missed); readers take those minutes from raw rows until the builder has rolled them up (`telltale migrate`
 -- does it with a progress bar; `telltale up` and `telltale alerts` in the background).
-INSERT INTO rollup_changes (project_id, minute, changes)
-SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) FROM inference_events GROUP BY project_id, minute
+INSERT INTO rollup_changes (project_id, minute, changes, changed_at)
+SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1), now64(3) FROM inference_events GROUP BY project_id, minute
 UNION ALL
-SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) FROM evaluations GROUP BY project_id, minute
+SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1), now64(3) FROM evaluations GROUP BY project_id, minute
 UNION ALL
-SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) FROM feedback_events GROUP BY project_id, minute;
+SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1), now64(3) FROM feedback_events GROUP BY project_id, minute;

@@ -34,9 +34,13 @@ class RollupBuilder:
 
     name = "rollups"
 
-    def __init__(self, store: Store, interval_s: float = 2.0, gate: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self, store: Store, interval_s: float = 2.0, gate: Callable[[], bool] | None = None, quiet_s: float = 5.0
+    ) -> None:
         self.store = store
         self.interval_s = interval_s
+        self.quiet_s = quiet_s
+        """The background job builds a minute once nothing changed it for this long (readers use raw rows till then)."""
         self.gate = gate
         self.built = 0
 
@@ -44,7 +48,7 @@ class RollupBuilder:
         while not stop.is_set():
             try:
                 if self.gate is None or await asyncio.to_thread(self.gate):
-                    await asyncio.to_thread(self.build_pending, None, stop.is_set)
+                    await asyncio.to_thread(self.build_pending, None, stop.is_set, None, self.quiet_s)
             except Exception:
                 log.exception("rollup pass failed; retrying in %.0f s", self.interval_s)
             with contextlib.suppress(TimeoutError):
@@ -55,13 +59,13 @@ class RollupBuilder:
         progress: Progress | None = None,
         stopped: Callable[[], bool] = lambda: False,
         project_id: str | None = None,
+        quiet_s: float = 0.0,
     ) -> int:
-        """Build every pending minute (of one project, or all), newest first in runs of consecutive minutes.
-
-        Returns how many minutes were built; `stopped` is asked between runs."""
+        """Build every pending minute (of one project, or all; unchanged for `quiet_s`), newest first in runs of
+        consecutive minutes. Returns how many minutes were built; `stopped` is asked between runs."""
         total = changes.count_pending(self.store, project_id)
         done = 0
-        while not stopped() and (batch := changes.pending(self.store, project_id=project_id)):
+        while not stopped() and (batch := changes.pending(self.store, project_id=project_id, quiet_s=quiet_s)):
             for run in _runs(batch):
                 self.build(run)
                 done += len(run)

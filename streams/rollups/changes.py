@@ -24,20 +24,23 @@ class Pending:
 
 
 _COUNTS = (
-    "SELECT c.project_id AS project_id, c.minute AS minute, c.n AS changes FROM "
-    "(SELECT project_id, minute, sum(changes) AS n FROM rollup_changes {where} GROUP BY project_id, minute) AS c "
+    "SELECT c.project_id AS project_id, c.minute AS minute, c.n AS changes, c.at AS changed_at FROM "
+    "(SELECT project_id, minute, sum(changes) AS n, max(changed_at) AS at FROM rollup_changes {where} "
+    "GROUP BY project_id, minute) AS c "
     "LEFT JOIN (SELECT project_id, minute, argMax(changes, built_at) AS n FROM rollup_minutes {where} "
     "GROUP BY project_id, minute) AS s ON c.project_id = s.project_id AND c.minute = s.minute "
     "WHERE c.n != s.n"
 )
 
 
-def pending(store: Store, limit: int = 10_000, project_id: str | None = None) -> list[Pending]:
-    """Unsettled minutes, newest first (live traffic settles before an old backfill finishes)."""
+def pending(store: Store, limit: int = 10_000, project_id: str | None = None, quiet_s: float = 0.0) -> list[Pending]:
+    """Unsettled minutes, newest first (live traffic settles before an old backfill finishes); with `quiet_s`, only
+    those not changed for that long, so a minute still receiving events is built once it is done, not each pass."""
     where = "WHERE project_id = {p:String}" if project_id else ""
     rows = store.rows(
-        _COUNTS.format(where=where) + " ORDER BY minute DESC, project_id LIMIT {limit:UInt32}",
-        {"limit": limit, "p": project_id or ""},
+        _COUNTS.format(where=where) + " AND c.at < now64(3) - toIntervalMillisecond({quiet:UInt32}) "
+        "ORDER BY minute DESC, project_id LIMIT {limit:UInt32}",
+        {"limit": limit, "p": project_id or "", "quiet": round(quiet_s * 1000)},
     )
     return [Pending(row["project_id"], row["minute"], int(row["changes"])) for row in rows]
 
@@ -67,8 +70,8 @@ def touch(store: Store, project_id: str | None, start: datetime, end: datetime) 
     )
     params = {"start": start, "end": end, "p": project_id or ""}
     store.command(
-        "INSERT INTO rollup_changes (project_id, minute, changes) "
-        f"SELECT DISTINCT project_id, minute, toUInt64(1) FROM ({minutes})",
+        "INSERT INTO rollup_changes (project_id, minute, changes, changed_at) "
+        f"SELECT DISTINCT project_id, minute, toUInt64(1), now64(3) FROM ({minutes})",
         params,
     )
     return int(

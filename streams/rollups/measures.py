@@ -120,56 +120,74 @@ def _calls(where: str) -> str:
 
 
 def _evaluations(where: str) -> str:
-    """Per call and evaluator metric first (pooling versions), then per minute and labels.
+    """Per call and evaluator (and metric) first, pooling versions, then as facts (which map, key, amount) summed
+    per minute and labels and laid out as maps. Grouping plain columns first keeps the per-row work cheap.
 
-    A call's evaluations carry the call's time and labels as they were when it was evaluated; they count with
-    those of its newest evaluation by that evaluator, so a re-sent call that changed labels moves as a whole."""
+    A call's evaluations carry the call's time and labels as they were when it was evaluated: per-call facts
+    count with those of the call's newest evaluation by that evaluator (and metric), per-version sums with
+    each row's own."""
     labels = ", ".join(LABELS)
-    row = f"(ts, {labels})"
-    per_metric = (
-        f"SELECT project_id, event_id, evaluator, metric, max(created_at) AS last, "
-        f"argMax({row}, (created_at, evaluator_version)) AS newest_row, "
-        "groupUniqArray(label) AS labels, countIf(label != 'error') > 0 AS usable, "
-        "argMaxIf(value, created_at, label != 'error') AS newest, argMaxIf(label, created_at, label != 'error') AS "
-        "newest_label, sumMap(map(evaluator_version, ifNull(value, 0))) AS by_version, "
-        "sumMap(map(evaluator_version, toUInt64(1))) AS rows_by_version "
-        f"FROM evaluations FINAL WHERE {where} GROUP BY project_id, event_id, evaluator, metric"
-    )
+    newest_labels = ", ".join(f"argMax({x}, created_at) AS {x}" for x in LABELS)
     em = "concat(evaluator, '/', metric)"
-    per_evaluator = (
-        "SELECT project_id, event_id, evaluator, argMax(newest_row, (last, metric)) AS call, call.1 AS at, "
-        f"{', '.join(f'call.{i + 2} AS {x}' for i, x in enumerate(LABELS))}, "
-        "max(usable) AS usable_any, groupUniqArrayArray(labels) AS all_labels, "
-        f"sumMap(if(usable, map({em}, toUInt64(1)), CAST(map(), 'Map(String, UInt64)'))) AS usable_metrics, "
-        f"sumMap(if(usable AND newest IS NOT NULL, map({em}, assumeNotNull(newest)), "
-        "CAST(map(), 'Map(String, Float64)'))) AS newest_sums, "
-        f"sumMap(if(usable AND newest IS NOT NULL, map({em}, toUInt64(1)), "
-        "CAST(map(), 'Map(String, UInt64)'))) AS newest_counts, "
-        f"sumMap(if(usable, map(concat({em}, ':', newest_label), toUInt64(1)), "
-        "CAST(map(), 'Map(String, UInt64)'))) AS newest_labels, "
-        "sumMap(if(usable AND newest BETWEEN 0 AND 1, "
-        f"map(concat({em}, ':', toString(floor(assumeNotNull(newest), 1))), toUInt64(1)), "
-        "CAST(map(), 'Map(String, UInt64)'))) AS newest_deciles, "
-        f"sumMap(mapApply((v, x) -> (concat({em}, '@', v), x), by_version)) AS version_sums, "
-        f"sumMap(mapApply((v, x) -> (concat({em}, '@', v), x), rows_by_version)) AS version_counts "
-        f"FROM ({per_metric}) GROUP BY project_id, event_id, evaluator"
+    per_metric = (
+        f"SELECT project_id, toStartOfMinute(at) AS minute, {labels}, evaluator, metric, newest_label, "
+        "if(newest BETWEEN 0 AND 1, toString(floor(assumeNotNull(newest), 1)), '') AS decile, "
+        "countIf(usable) AS calls, sumIf(newest, usable AND newest IS NOT NULL) AS total, "
+        "countIf(usable AND newest IS NOT NULL) AS valued FROM ("
+        f"SELECT project_id, argMax(ts, created_at) AS at, {newest_labels}, evaluator, metric, "
+        "countIf(label != 'error') > 0 AS usable, argMaxIf(value, created_at, label != 'error') AS newest, "
+        "argMaxIf(label, created_at, label != 'error') AS newest_label "
+        f"FROM evaluations FINAL WHERE {where} GROUP BY project_id, event_id, evaluator, metric) "
+        f"GROUP BY project_id, minute, {labels}, evaluator, metric, newest_label, decile"
     )
+    metric_facts = (
+        f"SELECT project_id, minute, {labels}, fact.1 AS kind, fact.2 AS key, fact.3 AS amount FROM ({per_metric}) "
+        f"ARRAY JOIN [('evaluated', {em}, toFloat64(calls)), ('newest_sum', {em}, total), "
+        f"('newest_count', {em}, toFloat64(valued)), ('newest_labels', concat({em}, ':', newest_label), "
+        f"toFloat64(calls)), ('newest_deciles', concat({em}, ':', decile), toFloat64(if(decile = '', 0, calls)))] "
+        "AS fact WHERE fact.3 != 0"
+    )
+    per_evaluator = (
+        f"SELECT project_id, toStartOfMinute(at) AS minute, {labels}, evaluator, "
+        "if(entry = '', 'evaluated', 'flagged') AS kind, concat(evaluator, entry) AS key, toFloat64(count()) AS amount "
+        f"FROM (SELECT project_id, argMax(ts, created_at) AS at, {newest_labels}, evaluator, "
+        "arrayConcat(arrayMap(l -> concat(':', l), groupUniqArray(label)), if(countIf(label != 'error') > 0, [''], "
+        f"[])) AS entries FROM evaluations FINAL WHERE {where} GROUP BY project_id, event_id, evaluator) "
+        f"ARRAY JOIN entries AS entry GROUP BY project_id, minute, {labels}, evaluator, kind, key"
+    )
+    versions = (
+        f"SELECT project_id, minute, {labels}, fact.1 AS kind, fact.2 AS key, fact.3 AS amount FROM ("
+        f"SELECT project_id, toStartOfMinute(ts) AS minute, {labels}, concat({em}, '@', evaluator_version) AS version, "
+        "sum(ifNull(value, 0)) AS total, count() AS rows_ "
+        f"FROM evaluations FINAL WHERE {where} GROUP BY project_id, minute, {labels}, version) "
+        "ARRAY JOIN [('version_sum', version, total), ('version_count', version, toFloat64(rows_))] AS fact"
+    )
+    facts = " UNION ALL ".join(
+        (metric_facts, f"SELECT project_id, minute, {labels}, kind, key, amount FROM ({per_evaluator})", versions)
+    )
+    summed = (
+        f"SELECT project_id, minute, {labels}, kind, key, sum(amount) AS amount FROM ({facts}) "
+        f"GROUP BY project_id, minute, {labels}, kind, key"
+    )
+
+    def as_map(kind: str, counted: bool = True) -> str:
+        amount = "toUInt64(amount)" if counted else "amount"
+        return f"mapFromArrays(groupArrayIf(key, kind = '{kind}'), groupArrayIf({amount}, kind = '{kind}'))"
+
     select = _row(
         "project_id",
-        "toStartOfMinute(at)",
+        "minute",
         labels,
-        evaluated="sumMap(mapUpdate(usable_metrics, if(usable_any, map(evaluator, toUInt64(1)), "
-        "CAST(map(), 'Map(String, UInt64)'))))",
-        flagged="sumMap(mapFromArrays(arrayMap(l -> concat(evaluator, ':', l), all_labels), "
-        "arrayResize(CAST([], 'Array(UInt64)'), length(all_labels), toUInt64(1))))",
-        newest_sum="sumMap(newest_sums)",
-        newest_count="sumMap(newest_counts)",
-        newest_labels="sumMap(newest_labels)",
-        newest_deciles="sumMap(newest_deciles)",
-        version_sum="sumMap(version_sums)",
-        version_count="sumMap(version_counts)",
+        evaluated=as_map("evaluated"),
+        flagged=as_map("flagged"),
+        newest_sum=as_map("newest_sum", counted=False),
+        newest_count=as_map("newest_count"),
+        newest_labels=as_map("newest_labels"),
+        newest_deciles=as_map("newest_deciles"),
+        version_sum=as_map("version_sum", counted=False),
+        version_count=as_map("version_count"),
     )
-    return f"SELECT {select} FROM ({per_evaluator}) GROUP BY project_id, minute, {labels}"
+    return f"SELECT {select} FROM ({summed}) GROUP BY project_id, minute, {labels}"
 
 
 def _feedback(where: str, calls_where: str) -> str:
