@@ -9,7 +9,7 @@ from typing import Any
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.metric_window import LABELS, Window
 from telltale_server.streams.rollups import reader
-from telltale_server.streams.rollups.measures import LATENCY_BINS_PER_E, ZERO_BIN
+from telltale_server.streams.rollups.measures import LATENCY_BINS_PER_E, ZERO_BIN, sources_of
 from telltale_server.streams.rollups.reader import Segment
 
 
@@ -35,8 +35,15 @@ def measured_sql(store: Store, metrics: list[Measured], window: Window) -> tuple
     segments = [Segment(window.start, window.end)]
     if lookback and not window.step:
         segments.append(Segment(window.start - lookback, window.start, part=1))
+    needed = sources_of(*(f"{m.value} {m.samples} {m.present}" for m in metrics))
     source, params = reader.source(
-        store, window.project_id, segments, window.filters.tags, rollups=not window.raw, unsettled=window.unsettled
+        store,
+        window.project_id,
+        segments,
+        window.filters.tags,
+        rollups=not window.raw,
+        unsettled=window.unsettled,
+        sources=needed,
     )
     filters = [f"{label} IN {{f_{label}:Array(String)}}" for label in LABELS if getattr(window.filters, label)]
     for label in LABELS:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.catalog import LABELS
 from telltale_server.streams.rollups import reader
+from telltale_server.streams.rollups.measures import sources_of
 from telltale_server.streams.rollups.reader import Segment
 
 
@@ -23,7 +24,7 @@ class LabelValues(BaseModel):
 
 def label_values(store: Store, project_id: str, start: datetime, end: datetime) -> LabelValues:
     """Distinct values per label, sorted, from the rollups' groups (raw rows for the edges and unsettled minutes)."""
-    source, params = reader.source(store, project_id, [Segment(start, end)])
+    source, params = reader.source(store, project_id, [Segment(start, end)], sources=sources_of("calls flagged"))
     select = ", ".join(
         f"arraySort(groupUniqArrayIf({label}, calls > 0 AND {label} != '')) AS {label}" for label in LABELS
     )

@@ -17,6 +17,7 @@ counted in the minute it was given, with the labels of its call.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 LABELS = ("model", "route", "prompt_version", "environment")
@@ -35,6 +36,8 @@ class Measure:
     name: str
     type: str
     merge: str
+    source: str
+    """The raw table it is measured from: `calls`, `evaluations` or `feedback`."""
 
     @property
     def empty(self) -> str:
@@ -46,30 +49,37 @@ class Measure:
 
 
 MEASURES = (
-    Measure("calls", "UInt64", "sum"),
-    Measure("errors", "UInt64", "sum"),
-    Measure("timed", "UInt64", "sum"),
-    Measure("latency_bins", "Map(Int16, UInt64)", "sumMap"),
-    Measure("latency_min", "Nullable(Float64)", "min"),
-    Measure("latency_max", "Nullable(Float64)", "max"),
-    Measure("input_tokens", "UInt64", "sum"),
-    Measure("output_tokens", "UInt64", "sum"),
-    Measure("total_tokens", "UInt64", "sum"),
-    Measure("tokened", "UInt64", "sum"),
-    Measure("evaluated", "Map(String, UInt64)", "sumMap"),
-    Measure("flagged", "Map(String, UInt64)", "sumMap"),
-    Measure("newest_sum", "Map(String, Float64)", "sumMap"),
-    Measure("newest_count", "Map(String, UInt64)", "sumMap"),
-    Measure("newest_labels", "Map(String, UInt64)", "sumMap"),
-    Measure("newest_deciles", "Map(String, UInt64)", "sumMap"),
-    Measure("version_sum", "Map(String, Float64)", "sumMap"),
-    Measure("version_count", "Map(String, UInt64)", "sumMap"),
-    Measure("feedback", "UInt64", "sum"),
-    Measure("negative", "UInt64", "sum"),
-    Measure("ratings", "UInt64", "sum"),
-    Measure("rating_sum", "Float64", "sum"),
+    Measure("calls", "UInt64", "sum", "calls"),
+    Measure("errors", "UInt64", "sum", "calls"),
+    Measure("timed", "UInt64", "sum", "calls"),
+    Measure("latency_bins", "Map(Int16, UInt64)", "sumMap", "calls"),
+    Measure("latency_min", "Nullable(Float64)", "min", "calls"),
+    Measure("latency_max", "Nullable(Float64)", "max", "calls"),
+    Measure("input_tokens", "UInt64", "sum", "calls"),
+    Measure("output_tokens", "UInt64", "sum", "calls"),
+    Measure("total_tokens", "UInt64", "sum", "calls"),
+    Measure("tokened", "UInt64", "sum", "calls"),
+    Measure("evaluated", "Map(String, UInt64)", "sumMap", "evaluations"),
+    Measure("flagged", "Map(String, UInt64)", "sumMap", "evaluations"),
+    Measure("newest_sum", "Map(String, Float64)", "sumMap", "evaluations"),
+    Measure("newest_count", "Map(String, UInt64)", "sumMap", "evaluations"),
+    Measure("newest_labels", "Map(String, UInt64)", "sumMap", "evaluations"),
+    Measure("newest_deciles", "Map(String, UInt64)", "sumMap", "evaluations"),
+    Measure("version_sum", "Map(String, Float64)", "sumMap", "evaluations"),
+    Measure("version_count", "Map(String, UInt64)", "sumMap", "evaluations"),
+    Measure("feedback", "UInt64", "sum", "feedback"),
+    Measure("negative", "UInt64", "sum", "feedback"),
+    Measure("ratings", "UInt64", "sum", "feedback"),
+    Measure("rating_sum", "Float64", "sum", "feedback"),
 )
 COLUMNS = (*KEYS, *(measure.name for measure in MEASURES))
+SOURCES = ("calls", "evaluations", "feedback")
+
+
+def sources_of(*expressions: str) -> frozenset[str]:
+    """The raw tables the expressions' measures come from: a raw read measures only those."""
+    words = set(re.findall(r"\w+", " ".join(expressions)))
+    return frozenset(m.source for m in MEASURES if m.name in words)
 
 
 def merged(prefix: str = "") -> str:
@@ -238,8 +248,9 @@ class RawScope:
     """A condition on inference rows (e.g. `hasAll(tags, ...)`) that the measured calls must meet; none if empty."""
 
 
-def raw_measures(scope: RawScope) -> str:
-    """Measure rows computed from deduplicated raw rows of the scope, in COLUMNS order."""
+def raw_measures(scope: RawScope, sources: frozenset[str] = frozenset(SOURCES)) -> str:
+    """Measure rows computed from deduplicated raw rows of the scope, in COLUMNS order; measures of the tables
+    not in `sources` are left empty (their rows are not read)."""
     calls_where = f"project_id = {{p:String}} AND {scope.where}"
     evaluations_where = calls_where
     feedback_where = f"project_id = {{p:String}} AND {scope.where}"
@@ -255,4 +266,9 @@ def raw_measures(scope: RawScope) -> str:
         calls_where += f" AND {scope.tagged}"
         evaluations_where += f" AND event_id IN (SELECT event_id FROM inference_events WHERE {calls_where})"
         lookup += f" AND {scope.tagged}"
-    return " UNION ALL ".join((_calls(calls_where), _evaluations(evaluations_where), _feedback(feedback_where, lookup)))
+    branches = {
+        "calls": lambda: _calls(calls_where),
+        "evaluations": lambda: _evaluations(evaluations_where),
+        "feedback": lambda: _feedback(feedback_where, lookup),
+    }
+    return " UNION ALL ".join(branches[source]() for source in SOURCES if source in sources)

@@ -14,7 +14,7 @@ from typing import Any
 
 from telltale_server.schemas.store import Store
 from telltale_server.streams.rollups import changes
-from telltale_server.streams.rollups.measures import COLUMNS, FEEDBACK_LOOKBACK_S, RawScope, raw_measures
+from telltale_server.streams.rollups.measures import COLUMNS, FEEDBACK_LOOKBACK_S, SOURCES, RawScope, raw_measures
 
 MINUTE = timedelta(minutes=1)
 
@@ -35,18 +35,20 @@ def source(
     tags: list[str] | None = None,
     rollups: bool = True,
     unsettled: Sequence[datetime] | None = None,
+    sources: frozenset[str] = frozenset(SOURCES),
 ) -> tuple[str, dict[str, Any]]:
     """SQL of measure rows (COLUMNS and `part`) covering the segments, and its parameters.
 
     Filtering by tags needs each call's tags, which rollups do not keep: such a read takes raw rows only, as
     does one with `rollups` off. `unsettled`: the project's unsettled minutes over (at least) the segments,
-    when the caller looked them up once for many reads."""
+    when the caller looked them up once for many reads. `sources`: the raw tables whose measures are needed
+    (raw rows of the others are not read)."""
     params: dict[str, Any] = {"p": project_id}
     if tags:
         params["f_tags"] = tags
     parts = []
     for index, segment in enumerate(segments):
-        sql, more = _segment(store, project_id, segment, index, bool(tags), rollups and not tags, unsettled)
+        sql, more = _segment(store, project_id, segment, index, bool(tags), rollups and not tags, unsettled, sources)
         parts += sql
         params.update(more)
     return " UNION ALL ".join(parts), params
@@ -60,6 +62,7 @@ def _segment(
     tagged: bool,
     rollups: bool,
     unsettled: Sequence[datetime] | None,
+    sources: frozenset[str],
 ) -> tuple[list[str], dict[str, Any]]:
     lo, hi = ceil_minute(segment.start), floor_minute(segment.end)
     params: dict[str, Any] = {}
@@ -91,7 +94,7 @@ def _segment(
         )
         params[f"c{i}a"] = floor_minute(segment.start) - timedelta(seconds=FEEDBACK_LOOKBACK_S)
         params[f"c{i}b"] = ceil_minute(segment.end) + MINUTE
-        sql.append(f"SELECT *, {segment.part} AS part FROM ({raw_measures(scope)})")
+        sql.append(f"SELECT *, {segment.part} AS part FROM ({raw_measures(scope, sources)})")
     return sql, params
 
 
