@@ -82,9 +82,9 @@ def sources_of(*expressions: str) -> frozenset[str]:
     return frozenset(m.source for m in MEASURES if m.name in words)
 
 
-def merged(prefix: str = "") -> str:
+def merged() -> str:
     """Every measure merged over the grouped rows, named as itself (e.g. `sum(calls) AS calls`)."""
-    return ", ".join(f"{m.merge}({prefix}{m.name}) AS {m.name}" for m in MEASURES)
+    return ", ".join(f"{m.merge}({m.name}) AS {m.name}" for m in MEASURES)
 
 
 def latency_bin(value: str) -> str:
