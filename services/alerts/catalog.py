@@ -83,7 +83,7 @@ def _drift_score(name: str) -> Metric | None:
         "score",
         f"The drift test statistic of signal `{signal}` (a p-value or a distance, as its test defines) in "
         "the newest drift window that closed in the rule's window; samples: the window's current events.",
-        drift_query(
+        query=drift_query(
             "argMax(score, ts)", "argMax(n_current, ts)", "drift_signals", "AND signal = {signal:String}", signal=signal
         ),
     )

@@ -48,7 +48,7 @@ class RollupBuilder:
         while not stop.is_set():
             try:
                 if self.gate is None or await asyncio.to_thread(self.gate):
-                    await asyncio.to_thread(self.build_pending, None, stop.is_set, None, self.quiet_s)
+                    await asyncio.to_thread(self.build_pending, None, _after_one_run(stop), None, self.quiet_s)
             except Exception:
                 log.exception("rollup pass failed; retrying in %.0f s", self.interval_s)
             with contextlib.suppress(TimeoutError):
@@ -113,6 +113,12 @@ class RollupBuilder:
         built = self.build_pending(progress, project_id=project_id)
         log.info("rollups: built %d minute(s) in %.1f s", built, time.monotonic() - started)
         return built
+
+
+def _after_one_run(stop: asyncio.Event) -> Callable[[], bool]:
+    """The background job builds one run per pass: it gives the store back between runs and stops promptly."""
+    asked = iter((False,))
+    return lambda: stop.is_set() or next(asked, True)
 
 
 def _runs(batch: list[changes.Pending]) -> Iterator[list[changes.Pending]]:
