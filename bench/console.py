@@ -2,7 +2,8 @@
 
 A store is filled with synthetic traffic (`--events`, default 10M over the last 24 h: the alert benchmark's
 inference rows and usage/PII evaluations, plus groundedness, toxicity and injection evaluations and feedback on a
-third of the calls) in a process of its own, and merged as background merges leave older data (OPTIMIZE FINAL).
+third of the calls) in a process of its own, merged as background merges leave older data (OPTIMIZE FINAL), and
+rolled up (as `telltale migrate` does).
 Then a real `telltale up` serves it, its drift job off (drift has a benchmark of its own). For each time range
 the overview's requests (the p95 tile, and one request per chart for its series) are sent at once, as the page
 does, and timed one by one and as a page (the slowest of them); then the filter options, as the page asks for
@@ -31,6 +32,7 @@ import httpx
 from bench.alert_latency import fill, percentile
 from telltale_server.schemas.migrate import migrate
 from telltale_server.schemas.store import Store
+from telltale_server.streams.rollups.builder import RollupBuilder
 from tests.support.browser import CHROMIUM, FLAGS
 from tests.support.server import ADMIN_KEY, ROOT, TelltaleServer
 
@@ -86,6 +88,9 @@ def fill_store(data_dir: Path, events: int) -> dict[str, Any]:
         for table in ("inference_events", "evaluations", "feedback_events"):
             store.command(f"OPTIMIZE TABLE {table} FINAL")
         seconds["merge_s"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        RollupBuilder(store).settle()
+        seconds["rollups_s"] = round(time.perf_counter() - started, 1)
         counts = {
             table: store.rows(f"SELECT count() AS n FROM {table}")[0]["n"]
             for table in ("inference_events", "evaluations", "feedback_events")

@@ -27,6 +27,11 @@ _ALTER_TABLE = re.compile(r"^ALTER\s+TABLE\s+(?P<name>[\w.`]+)\s+(?P<ops>.+)$", 
 _COLUMN_OP = re.compile(r"^(?P<verb>ADD|DROP|MODIFY|RENAME|COMMENT|CLEAR)\s+COLUMN\b", re.I)
 _DROP_TABLE = re.compile(r"^DROP\s+TABLE\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>[\w.`]+)\s*(?P<rest>.*)$", re.I | re.S)
 _CREATE_VIEW = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>[\w.`]+)", re.I)
+_CREATE_MV = re.compile(
+    r"^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>[\w.`]+)\s+TO\s+(?P<target>[\w.`]+)\s+AS\s+",
+    re.I,
+)
+_FROM = re.compile(r"\bFROM\s+(?P<source>[\w.`(]+)", re.I)
 
 
 class NoClusterFormError(ValueError):
@@ -61,7 +66,7 @@ class ClusterDDL:
                 f"DROP TABLE {exists}{local(name)} {self.on_cluster} {rest}".strip(),
             ]
         if re.match(r"^CREATE\s+MATERIALIZED\s+VIEW\b", text, re.I):
-            raise NoClusterFormError("materialized views need a per-shard form (FROM and TO the _local tables)")
+            return [self._materialized_view(text)]
         if match := _CREATE_VIEW.match(text):
             return [f"{text[: match.end()]} {self.on_cluster}{text[match.end() :]}"]
         if re.match(r"^INSERT\s+INTO\b", text, re.I):
@@ -94,6 +99,18 @@ class ClusterDDL:
             f"ENGINE = Distributed('{self.cluster}', currentDatabase(), '{local(name)}', "
             f"{sharding_key(order['key'] if order else '')})",
         ]
+
+    def _materialized_view(self, text: str) -> str:
+        """Per shard: a view on every node reads the shard's `_local` source and writes its `_local` target.
+
+        A view sees the blocks inserted into its source table, and on a cluster those land in the `_local`
+        tables, so the view must read and write those; only a single plain `FROM table` has that form."""
+        head = _CREATE_MV.match(text)
+        sources = _FROM.findall(text)
+        if head is None or len(sources) != 1 or sources[0].startswith("(") or re.search(r"\bJOIN\b", text, re.I):
+            raise NoClusterFormError("a materialized view needs `TO target AS SELECT ... FROM one_table` (no join)")
+        query = _FROM.sub(lambda m: f"FROM {local(m['source'])}", text[head.end() :])
+        return f"{text[: head.end('name')]} {self.on_cluster} TO {local(head['target'])} AS {query}"
 
     def _alter_table(self, name: str, ops: str) -> list[str]:
         """Column changes go to both tables (the Distributed one mirrors the columns); the rest to the data."""

@@ -24,6 +24,7 @@ from telltale_server.streams.evaluators import registry
 from telltale_server.streams.evaluators.base import Evaluator
 from telltale_server.streams.evaluators.policy import StoredPolicies
 from telltale_server.streams.pipeline import Pipeline
+from telltale_server.streams.rollups.builder import RollupBuilder
 from telltale_server.streams.runners.evaluate import EvaluateRole
 from telltale_server.streams.runners.local import LocalRunner
 from telltale_server.streams.runners.overload import Overload
@@ -96,7 +97,7 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     if runner is not None:
         alerts = AlertLoop(store, settings)
         runner.listeners.append(alerts.wake)
-        jobs += [runner, alerts, CurationJob(store)]
+        jobs += [runner, alerts, CurationJob(store), RollupBuilder(store)]
         if settings.drift_enabled:
             jobs.append(DriftJob(store, interval_s=settings.drift_interval_s))
     return Runtime(
@@ -129,6 +130,9 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
     log = KafkaEventLog(settings.kafka_bootstrap, store)
     ingest = IngestService(log, settings.max_batch_items)
     traces = TraceReceiver(ingest, HeldSpans(store), settings.otel_hold_s)
+    jobs: list[Job] = [log, HeldCallsJob(traces), *cluster_roles(settings, roles, store)]
+    if store.embedded:  # no other process can open it, so its rollups are built here ('telltale alerts' otherwise)
+        jobs.append(RollupBuilder(store))
     return Runtime(
         settings=settings,
         store=store,
@@ -138,7 +142,7 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
         runner=None,
         policies=policies,
         evaluators=registry.kinds(tuple(settings.evaluators or registry.DEFAULT)),
-        jobs=[log, HeldCallsJob(traces), *cluster_roles(settings, roles, store)],
+        jobs=jobs,
     )
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from itertools import repeat
+from datetime import UTC, datetime, timedelta
 
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts import engine
 from telltale_server.services.alerts.acks import AckStore
-from telltale_server.services.alerts.catalog import Sample, Window, compute
+from telltale_server.services.alerts.catalog import VOLUME_LOOKBACK, Sample, Window, compute_many
 from telltale_server.services.alerts.channels.config import describe
 from telltale_server.services.alerts.clock import to_ms
 from telltale_server.services.alerts.lease import Lease
@@ -30,6 +29,8 @@ from telltale_server.services.alerts.rules import Rule, RuleStore
 from telltale_server.services.alerts.silences import SilenceStore
 from telltale_server.services.alerts.state import AlertState, StateStore
 from telltale_server.streams.health import HealthLog
+from telltale_server.streams.rollups.changes import unsettled
+from telltale_server.streams.rollups.reader import floor_minute
 
 log = logging.getLogger(__name__)
 JOB = "alerts"
@@ -92,8 +93,11 @@ class AlertLoop:
         now = to_ms(now)
         active = self._load_rules()
         changes: list[tuple[AlertState | None, AlertState]] = []
-        for rule, samples in zip(active, self._queries.map(self._samples, active, repeat(now)), strict=True):
-            if samples is not None:
+        found: dict[tuple[str, str], list[Sample] | None] = {}
+        for samples in self._queries.map(self._batch, batches(active, now, self._unsettled(active, now))):
+            found.update(samples)
+        for rule in active:
+            if (samples := found[(rule.project_id, rule.id)]) is not None:
                 try:
                     changes += engine.evaluate(rule, samples, self.states, now)
                 except Exception as error:
@@ -110,17 +114,32 @@ class AlertLoop:
         self.passes += 1
         return self.notify(now)
 
-    def _samples(self, rule: Rule, now: datetime) -> list[Sample] | None:
-        """The rule's metric per group, or None (recorded on the rule) when it fails: one bad rule never stops the
-        rest."""
+    def _unsettled(self, rules: list[Rule], now: datetime) -> dict[str, tuple[datetime, ...]]:
+        """Each project's minutes not rolled up yet over its longest rule window and lookback: one lookup a pass."""
+        longest: dict[str, float] = {}
+        for rule in rules:
+            longest[rule.project_id] = max(longest.get(rule.project_id, 0.0), rule.window)
+        return {
+            project: tuple(
+                unsettled(self.store, project, floor_minute(now - timedelta(seconds=seconds) - VOLUME_LOOKBACK), now)
+            )
+            for project, seconds in longest.items()
+        }
+
+    def _batch(self, batch: tuple[Window, list[Rule]]) -> dict[tuple[str, str], list[Sample] | None]:
+        """The metrics of rules sharing a window, filters and groups in one query; rule by rule if it fails, so one
+        bad rule never stops the rest (its failure is recorded on it, its samples None)."""
+        window, rules = batch
         try:
-            window = Window(rule.project_id, now, rule.window, rule.filters, tuple(rule.group_by))
-            samples = compute(self.store, rule.metric, window)
+            computed = compute_many(self.store, [rule.metric for rule in rules], window)
         except Exception as error:
-            self.health.failed(rule.project_id, rule.id, error)
-            return None
-        self.health.succeeded(rule.project_id, rule.id)
-        return samples
+            if len(rules) > 1:
+                return {key: samples for rule in rules for key, samples in self._batch((window, [rule])).items()}
+            self.health.failed(rules[0].project_id, rules[0].id, error)
+            return {(rules[0].project_id, rules[0].id): None}
+        for rule in rules:
+            self.health.succeeded(rule.project_id, rule.id)
+        return {(rule.project_id, rule.id): computed[rule.metric] for rule in rules}
 
     def notify(self, now: datetime) -> list[Notification]:
         """group -> inhibit -> silence -> dedup, then the outbox (durable) and the notification log."""
@@ -188,6 +207,24 @@ class AlertLoop:
             except Exception:
                 log.exception("alert delivery pass failed; retrying")
             await _wait_any(stop, queued, wait)
+
+
+def batches(
+    rules: list[Rule], now: datetime, unsettled: dict[str, tuple[datetime, ...]]
+) -> list[tuple[Window, list[Rule]]]:
+    """Rules grouped by what their metrics are read over: project, window, filters and group-by labels."""
+    grouped: dict[tuple[str, float, str, tuple[str, ...]], list[Rule]] = {}
+    for rule in rules:
+        key = (rule.project_id, rule.window, rule.filters.model_dump_json(), tuple(rule.group_by))
+        grouped.setdefault(key, []).append(rule)
+    windows = []
+    for same in grouped.values():
+        first = same[0]
+        known = unsettled.get(first.project_id)
+        windows.append(
+            (Window(first.project_id, now, first.window, first.filters, tuple(first.group_by), unsettled=known), same)
+        )
+    return windows
 
 
 async def _wait_any(stop: asyncio.Event, event: asyncio.Event, timeout: float) -> None:

@@ -1,5 +1,5 @@
-"""`telltale alerts`: the alert engine, the drift job and dataset curation (cluster mode), each one active at a
-time by lease."""
+"""`telltale alerts`: the alert engine, the drift job, dataset curation and the rollup builder (cluster mode),
+each one active at a time by lease."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from telltale_server.services.alerts.lease import Lease
 from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.datasets.continuous import CurationJob
 from telltale_server.streams.drift.job import DriftJob
+from telltale_server.streams.rollups.builder import RollupBuilder
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,10 @@ def run(settings: Settings, lease_ttl_s: float = 15.0) -> None:
     try:
         migrate(store, settings.clickhouse_cluster)
         loop = AlertLoop(store, settings, lease=Lease(store, ttl_s=lease_ttl_s))
-        jobs: list[DriftJob | CurationJob] = [CurationJob(store, gate=Lease(store, ttl_s=120, name="datasets").hold)]
+        jobs: list[DriftJob | CurationJob | RollupBuilder] = [
+            CurationJob(store, gate=Lease(store, ttl_s=120, name="datasets").hold),
+            RollupBuilder(store, gate=Lease(store, ttl_s=lease_ttl_s, name="rollups").hold),
+        ]
         if settings.drift_enabled:
             drift_lease = Lease(store, ttl_s=3 * settings.drift_interval_s + 60, name="drift")
             jobs.append(DriftJob(store, interval_s=settings.drift_interval_s, gate=drift_lease.hold))
@@ -33,7 +37,7 @@ def run(settings: Settings, lease_ttl_s: float = 15.0) -> None:
         store.close()
 
 
-async def _until_signalled(loop: AlertLoop, jobs: list[DriftJob | CurationJob]) -> None:
+async def _until_signalled(loop: AlertLoop, jobs: list[DriftJob | CurationJob | RollupBuilder]) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

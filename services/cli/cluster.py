@@ -1,4 +1,5 @@
-"""`telltale worker` (cluster mode's Kafka roles) and `telltale replay` (re-evaluate events, recompute drift)."""
+"""`telltale worker` (cluster mode's Kafka roles) and `telltale replay` (re-evaluate events, recompute drift windows
+or rebuild rollups)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import argparse
 import asyncio
 import signal
 import sys
-import time
 from datetime import UTC, datetime
 
 from telltale_server.schemas.settings import Settings
@@ -14,6 +14,7 @@ from telltale_server.schemas.store import Store
 from telltale_server.schemas.topics import ensure_topics
 from telltale_server.services import heap
 from telltale_server.services.cli.commands import settings_from
+from telltale_server.services.cli.progress import ProgressBar
 from telltale_server.services.runtime import Job, cluster_roles, parse_roles
 from telltale_server.streams import telemetry
 from telltale_server.streams.drift.job import ACTIVE_WITHIN, DriftJob
@@ -23,6 +24,8 @@ from telltale_server.streams.evaluators import registry
 from telltale_server.streams.evaluators.policy import StoredPolicies
 from telltale_server.streams.pipeline import Pipeline
 from telltale_server.streams.replay import Replay
+from telltale_server.streams.rollups import changes
+from telltale_server.streams.rollups.builder import RollupBuilder
 from telltale_server.streams.runners.gaps import Gaps
 from telltale_server.streams.runners.pool import InProcess
 from telltale_server.streams.runners.scoring import Scorer
@@ -69,14 +72,17 @@ def replay(args: argparse.Namespace) -> int:
         print("telltale replay: --from is required (or --skipped)", file=sys.stderr)
         return 2
     start = _utc(args.from_)
+    end = _utc(args.to) if args.to else datetime.now(UTC)
     if args.drift:
-        return _replay_drift(settings.store_url(), start, _utc(args.to) if args.to else datetime.now(UTC), args)
+        return _replay_drift(settings.store_url(), start, end, args)
+    if args.rollups:
+        return _replay_rollups(settings.store_url(), start, end, args.project)
     names = tuple(args.evaluator or settings.evaluators or registry.DEFAULT)
     store = Store(settings.store_url())
     try:
         pipeline = Pipeline(registry.build(settings, names), StoredPolicies(store))
         run = Replay(store, pipeline, Sink(store), batch_size=args.batch)
-        written = run.run(start, _ProgressBar(sys.stderr.isatty()))
+        written = run.run(start, ProgressBar("replay", "events"))
     finally:
         store.close()
     versions = ", ".join(f"{e.name} v{e.version}" for e in pipeline.evaluators)
@@ -120,27 +126,18 @@ def _replay_drift(url: str, start: datetime, end: datetime, args: argparse.Names
     return 0
 
 
+def _replay_rollups(url: str, start: datetime, end: datetime, project_id: str | None) -> int:
+    """Rebuild the rollups of every minute with rows in [start, end) (of one project, or all) from raw rows."""
+    store = Store(url)
+    try:
+        touched = changes.touch(store, project_id, start, end)
+        built = RollupBuilder(store).settle(ProgressBar("rollups", "minutes"), project_id)
+    finally:
+        store.close()
+    print(f"replay: rebuilt the rollups of {touched} minute(s) with rows ({built} built) from {start.isoformat()}")
+    return 0
+
+
 def _utc(text: str) -> datetime:
     at = datetime.fromisoformat(text)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-class _ProgressBar:
-    """A redrawn bar on a terminal, a line per second otherwise (logs, CI)."""
-
-    def __init__(self, tty: bool, width: int = 30) -> None:
-        self.tty = tty
-        self.width = width
-        self.started = time.monotonic()
-        self.printed = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if not self.tty and now - self.printed < 1.0 and done < total:
-            return
-        self.printed = now
-        share = done / total if total else 1.0
-        bar = "#" * round(share * self.width)
-        rate = done / max(now - self.started, 1e-6)
-        line = f"replay [{bar:<{self.width}}] {done}/{total} events ({share:.0%}, {rate:,.0f}/s)"
-        print(("\r" + line) if self.tty else line, end="" if self.tty and done < total else "\n", file=sys.stderr)

@@ -25,6 +25,7 @@ from telltale_server.services.auth.keys import KeyRing
 from telltale_server.services.auth.projects import bootstrap, create_project, project_exists
 from telltale_server.services.cli import banner
 from telltale_server.services.cli.evaluate import evaluate_lines, open_binary
+from telltale_server.services.cli.progress import ProgressBar
 from telltale_server.services.demo import history as demo_history
 from telltale_server.services.demo import monitor as demo_monitor
 from telltale_server.services.demo import rules as demo_rules
@@ -33,6 +34,7 @@ from telltale_server.services.demo.sender import DemoSender
 from telltale_server.services.runtime import Runtime, open_cluster, open_local, parse_roles
 from telltale_server.streams import telemetry
 from telltale_server.streams.evaluators import registry
+from telltale_server.streams.rollups.builder import RollupBuilder
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -106,7 +108,11 @@ def migrate(args: argparse.Namespace) -> int:
         if applied
         else "store is up to date"
     )
-    store.close()
+    try:
+        built = RollupBuilder(store).settle(ProgressBar("rollups", "minutes"))
+        print(f"rolled up {built} minute(s)" if built else "rollups are up to date")
+    finally:
+        store.close()
     if settings.kafka_bootstrap:
         created = asyncio.run(ensure_topics(settings.kafka_bootstrap))
         print(f"created topic(s) {created}" if created else "Kafka topics are up to date")

@@ -35,7 +35,9 @@ def parser() -> argparse.ArgumentParser:
     api.add_argument("--roles", help="cluster mode: worker roles to run here too (default: none; store on chDB)")
     api.set_defaults(run=commands.api)
 
-    migrate = sub.add_parser("migrate", help="apply pending storage migrations (safe to run twice)")
+    migrate = sub.add_parser(
+        "migrate", help="apply pending storage migrations and roll up what is not yet (safe to run twice, resumable)"
+    )
     migrate.add_argument("--data-dir", type=Path)
     migrate.set_defaults(run=commands.migrate)
 
@@ -63,7 +65,9 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--data-dir", type=Path)
     worker.set_defaults(run=cluster.worker)
 
-    replay = sub.add_parser("replay", help="re-evaluate stored events, or recompute drift windows (--drift)")
+    replay = sub.add_parser(
+        "replay", help="re-evaluate stored events, recompute drift windows (--drift) or rebuild rollups (--rollups)"
+    )
     replay.add_argument("--from", dest="from_", help="ISO time: events with ts from here on (not with --skipped)")
     replay.add_argument(
         "--skipped", action="store_true", help="score what the overload policy `sample` left unscored, and nothing else"
@@ -72,8 +76,9 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--batch", type=int, default=2000, help="events per batch (default 2000)")
     replay.add_argument("--data-dir", type=Path)
     replay.add_argument("--drift", action="store_true", help="recompute drift windows instead of evaluations")
-    replay.add_argument("--to", help="with --drift: ISO time, windows starting before it (default: now)")
-    replay.add_argument("--project", help="with --drift: only this project (default: every project)")
+    replay.add_argument("--rollups", action="store_true", help="rebuild the per-minute rollups from raw rows")
+    replay.add_argument("--to", help="with --drift or --rollups: ISO time, end of the range (default: now)")
+    replay.add_argument("--project", help="with --drift or --rollups: only this project (default: every project)")
     replay.add_argument("--monitor", help="with --drift: only this monitor id (default: every monitor)")
     replay.set_defaults(run=cluster.replay)
 

@@ -8,6 +8,9 @@ from pydantic import BaseModel
 
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.catalog import LABELS
+from telltale_server.streams.rollups import reader
+from telltale_server.streams.rollups.measures import sources_of
+from telltale_server.streams.rollups.reader import Segment
 
 
 class LabelValues(BaseModel):
@@ -20,14 +23,11 @@ class LabelValues(BaseModel):
 
 
 def label_values(store: Store, project_id: str, start: datetime, end: datetime) -> LabelValues:
-    """Distinct values per label, sorted; raw rows suffice since a duplicate adds no new value."""
-    params = {"p": project_id, "start": start, "end": end}
-    in_window = "project_id = {p:String} AND ts >= {start:DateTime64(3)} AND ts < {end:DateTime64(3)}"
-    select = ", ".join(f"arraySort(groupUniqArray({label})) AS {label}" for label in LABELS)
-    [events] = store.rows(f"SELECT {select} FROM inference_events WHERE {in_window}", params)
-    pairs = store.column(
-        "SELECT DISTINCT concat(evaluator, ':', label) AS pair FROM evaluations "
-        f"WHERE {in_window} AND label != '' ORDER BY pair",
-        params,
+    """Distinct values per label, sorted, from the rollups' groups (raw rows for the edges and unsettled minutes)."""
+    source, params = reader.source(store, project_id, [Segment(start, end)], sources=sources_of("calls flagged"))
+    select = ", ".join(
+        f"arraySort(groupUniqArrayIf({label}, calls > 0 AND {label} != '')) AS {label}" for label in LABELS
     )
-    return LabelValues(**{label: [v for v in events[label] if v] for label in LABELS}, evaluator_labels=pairs)
+    pairs = "arrayFilter(k -> NOT endsWith(k, ':'), arraySort(mapKeys(sumMap(flagged)))) AS evaluator_labels"
+    [row] = store.rows(f"SELECT {select}, {pairs} FROM ({source})", params)
+    return LabelValues(**row)

@@ -9,7 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from telltale_server.schemas.store import Store
-from telltale_server.streams.evaluators.usage import UsageEvaluator
+from telltale_server.services.alerts.catalog import CATALOG, Filters, Window
+from telltale_server.services.alerts.measured import Measured, measured_sql
 
 GroupBy = Literal["model", "route", "prompt_version", "environment"]
 
@@ -34,7 +35,9 @@ class SummaryRow(BaseModel):
         description="Reported cost, else priced from the model price table (usage evaluator); USD, never rounded: "
         "a cheap call costs e.g. 2.7e-05."
     )
-    feedback_count: int
+    feedback_count: int = Field(
+        description="Feedback given in the range about the group's calls (feedback.negative_rate)."
+    )
     negative_feedback_rate: float | None = Field(description="Share of feedback that is negative; null without any.")
 
 
@@ -45,56 +48,50 @@ class Summary(BaseModel):
     rows: list[SummaryRow]
 
 
+SUMMARY = (
+    "error.rate",
+    "latency.p50",
+    "latency.p95",
+    "latency.p99",
+    "cost.sum",
+    "feedback.negative_rate",
+    "tokens.sum",
+)
+"""The catalog metrics a summary row shows, read side by side with the token counts."""
+TOKENS = tuple(
+    Measured(f"sum({column})", "sum(calls)", "sum(calls) > 0") for column in ("input_tokens", "output_tokens")
+)
+
+
 def summarize(store: Store, project_id: str, start: datetime, end: datetime, group_by: GroupBy | None) -> Summary:
-    """Three deduplicated queries (events, cost, feedback) merged per group; events in [start, end)."""
-    group = group_by or "''"
-    params = {"p": project_id, "start": start, "end": end, "version": UsageEvaluator.version}
-    in_window = "project_id = {p:String} AND ts >= {start:DateTime64(3)} AND ts < {end:DateTime64(3)}"
-    events = store.rows(
-        f"SELECT {group} AS grp, count() AS count, countIf(status = 'error') AS errors, "
-        "count(latency_ms) AS timed, quantilesExactInclusive(0.5, 0.95, 0.99)(latency_ms) AS latency, "
-        "sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(total_tokens) AS total_tokens "
-        f"FROM inference_events FINAL WHERE {in_window} GROUP BY grp ORDER BY grp",
-        params,
-    )
-    costs = store.rows(
-        f"SELECT {group} AS grp, sum(value) AS cost FROM evaluations FINAL WHERE {in_window} "
-        "AND evaluator = 'usage' AND evaluator_version = {version:String} AND metric = 'cost_usd' GROUP BY grp",
-        params,
-    )
-    feedback = store.rows(
-        "SELECT grp, count() AS n, sum(negative) AS negative FROM ("
-        f" SELECT i.grp AS grp, f.negative AS negative FROM (SELECT inference_id, negative FROM feedback_events FINAL"
-        "  WHERE project_id = {p:String} AND inference_id IS NOT NULL) AS f"
-        f" INNER JOIN (SELECT event_id, {group} AS grp FROM inference_events FINAL WHERE {in_window}) AS i"
-        "  ON f.inference_id = i.event_id"
-        " UNION ALL"
-        " SELECT i.grp AS grp, f.negative AS negative FROM (SELECT trace_id, negative FROM feedback_events FINAL"
-        "  WHERE project_id = {p:String} AND inference_id IS NULL) AS f"
-        f" INNER JOIN (SELECT trace_id, any({group}) AS grp FROM inference_events FINAL WHERE {in_window}"
-        "  AND trace_id != '' GROUP BY trace_id) AS i ON f.trace_id = i.trace_id"
-        ") GROUP BY grp",
-        params,
-    )
-    cost_by = {row["grp"]: row["cost"] for row in costs}
-    feedback_by = {row["grp"]: row for row in feedback}
-    rows = [_row(row, cost_by.get(row["grp"], 0.0), feedback_by.get(row["grp"]), group_by) for row in events]
-    return Summary(start=start, end=end, group_by=group_by, rows=rows)
+    """The catalog's numbers for [start, end) per group, from the rollups (raw rows for the edges), one query."""
+    window = Window(project_id, end, (end - start).total_seconds(), Filters(), (group_by,) if group_by else ())
+    measured = [CATALOG[name].measured for name in SUMMARY]
+    sql, params = measured_sql(store, [*(m for m in measured if m is not None), *TOKENS], window)
+    rows = [row for row in store.rows(sql, params) if row["samples_0"]]
+    rows.sort(key=lambda row: row[group_by] if group_by else "")
+    return Summary(start=start, end=end, group_by=group_by, rows=[_row(row, group_by) for row in rows])
 
 
-def _row(events: dict[str, Any], cost: float, feedback: dict[str, Any] | None, group_by: GroupBy | None) -> SummaryRow:
-    p50, p95, p99 = events["latency"]
-    latency = Latency(p50=p50, p95=p95, p99=p99) if events["timed"] and not math.isnan(p50) else None
-    feedback_count = feedback["n"] if feedback else 0
+def _row(row: dict[str, Any], group_by: GroupBy | None) -> SummaryRow:
+    """One group's columns; value_i / samples_i are the i-th of SUMMARY, then the input and output tokens."""
+
+    def value(i: int) -> float | None:
+        found = row[f"value_{i}"]
+        return None if found is None or math.isnan(found) else float(found)
+
+    p50, p95, p99 = value(1), value(2), value(3)
+    latency = Latency(p50=p50, p95=p95, p99=p99) if None not in (p50, p95, p99) else None
+    feedback = row["samples_5"]
     return SummaryRow(
-        group=events["grp"] if group_by else None,
-        count=events["count"],
-        error_rate=events["errors"] / events["count"],
+        group=row[group_by] if group_by else None,
+        count=row["samples_0"],
+        error_rate=value(0) or 0.0,
         latency_ms=latency,
-        input_tokens=events["input_tokens"] or 0,
-        output_tokens=events["output_tokens"] or 0,
-        total_tokens=events["total_tokens"] or 0,
-        cost_usd=cost or 0.0,
-        feedback_count=feedback_count,
-        negative_feedback_rate=feedback["negative"] / feedback_count if feedback else None,
+        input_tokens=int(row["value_7"]),
+        output_tokens=int(row["value_8"]),
+        total_tokens=int(row["value_6"]),
+        cost_usd=value(4) or 0.0,
+        feedback_count=feedback,
+        negative_feedback_rate=value(5) if feedback else None,
     )

@@ -12,9 +12,12 @@ import pytest
 import yaml
 
 from telltale_server.schemas.settings import Settings
+from telltale_server.services.alerts.catalog import Filters, Window, compute
 from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.alerts.rules import RuleSpec, RuleStore
 from telltale_server.services.runtime import Runtime
+from telltale_server.streams.rollups.builder import RollupBuilder
+from telltale_server.streams.rollups.reader import ceil_minute, floor_minute
 from tests.support.alerts import SECRET, Receiver
 from tests.support.demo_store import fill_with_demo
 from tests.support.grafana import Query, apply_variables, expand_macros, load, panel_queries
@@ -33,6 +36,7 @@ def demo_project(runtime: Runtime) -> Iterator[str]:
     """Demo traffic, evaluated, and an alert that fired and was delivered to a real loopback receiver."""
     project = f"grafana-{uuid.uuid4().hex[:8]}"
     fill_with_demo(runtime, project, 200, NOW - timedelta(hours=1), NOW)
+    RollupBuilder(runtime.store).build_pending(project_id=project)
     runtime.store.command("INSERT INTO projects VALUES ({p:String}, {p:String}, now64(3), now64(3), 0)", {"p": project})
     receiver = Receiver()
     rules = RuleStore(runtime.store)
@@ -85,6 +89,38 @@ def test_variables_filter_the_panels(runtime: Runtime, demo_project: str) -> Non
     every = runtime.store.rows(expand_macros(apply_variables(calls.sql, values), START, END, 60))[0]["calls"]
     one = runtime.store.rows(expand_macros(apply_variables(calls.sql, {**values, "model": ["gpt-4o"]}), START, END, 60))
     assert every == 200 and 0 < one[0]["calls"] < every
+
+
+STATS = {
+    "Calls": "volume.count",
+    "Error rate": "error.rate",
+    "Latency p95": "latency.p95",
+    "Cost": "cost.sum",
+    "Groundedness": "groundedness.mean",
+    "Negative feedback": "feedback.negative_rate",
+}
+"""The overview's stat panels and the catalog metric each one shows."""
+
+
+@pytest.mark.parametrize("title", STATS)
+def test_overview_panels_read_the_catalogs_numbers(runtime: Runtime, demo_project: str, title: str) -> None:
+    """Grafana reads the settled rollups straight from ClickHouse; its numbers are the console's and the rules'."""
+    board = load(GRAFANA / "dashboards" / "telltale-overview.json")
+    [query] = [q for q in panel_queries(board) if q.title == title]
+    values = variable_values(runtime, board, demo_project)
+    [row] = runtime.store.rows(expand_macros(apply_variables(query.sql, values), START, END, 60))
+    first, last = ceil_minute(START), floor_minute(END) + timedelta(minutes=1)  # what $__timeFilter(minute) reads
+    window = Window(demo_project, last, (last - first).total_seconds(), Filters(), ())
+    [sample] = compute(runtime.store, STATS[title], window)
+    assert sample.value is not None and sample.samples > 0
+    assert float(next(iter(row.values()))) == pytest.approx(sample.value, rel=1e-9)
+
+
+def test_panels_read_rollups_not_raw_events() -> None:
+    for path in BOARDS:
+        for query in panel_queries(load(path)):
+            if path.stem != "telltale-alerts" and query.title != "Recent flagged calls":
+                assert "FROM metric_rollups FINAL" in query.sql and "inference_events" not in query.sql, query.title
 
 
 def test_panels_use_the_provisioned_data_source_and_known_variables() -> None:

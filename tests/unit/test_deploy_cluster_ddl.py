@@ -122,3 +122,22 @@ def test_cluster_names_are_checked(name: str) -> None:
 def test_without_a_cluster_the_statements_are_unchanged() -> None:
     for migration in available():
         assert migration.statements_for(None) == migration.statements()
+
+
+def test_materialized_views_read_and_write_the_local_tables(runtime: Runtime) -> None:
+    view = (
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS changes_mv TO changes AS\n"
+        "SELECT project_id, toStartOfMinute(ts) AS minute, toUInt64(1) AS changes FROM events\n"
+        "GROUP BY project_id, minute"
+    )
+    [rewritten] = ClusterDDL("c").rewrite(view)
+    text = parse(runtime, rewritten)
+    assert text.startswith("CREATE MATERIALIZED VIEW IF NOT EXISTS changes_mv ON CLUSTER c TO changes_local")
+    assert "FROM events_local" in text and "FROM events " not in text
+    for refused in (
+        "CREATE MATERIALIZED VIEW v TO t AS SELECT a FROM x JOIN y ON x.a = y.a",
+        "CREATE MATERIALIZED VIEW v TO t AS SELECT a FROM (SELECT a FROM x)",
+        "CREATE MATERIALIZED VIEW v AS SELECT a FROM x",
+    ):
+        with pytest.raises(NoClusterFormError, match="materialized view"):
+            ClusterDDL("c").rewrite(refused)

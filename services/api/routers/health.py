@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from telltale_server.schemas.migrate import pending
 from telltale_server.services.api.dependencies import runtime
 from telltale_server.services.runtime import Runtime
+from telltale_server.streams.rollups.changes import count_pending
 
 router = APIRouter(tags=["health"])
 
@@ -23,7 +24,8 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
-    """Readiness: the store answers and every shipped migration is applied; in local mode, where scoring stands."""
+    """Readiness: the store answers and every shipped migration is applied; the minutes not rolled up yet (read
+    from raw rows meanwhile) and, in local mode, where scoring stands."""
     try:
         todo = await run_in_threadpool(pending, rt.store)
     except Exception as error:
@@ -31,7 +33,10 @@ async def ready(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
     if todo:
         names = [f"{m.version}_{m.name}" for m in todo]
         return JSONResponse({"status": "unavailable", "reason": f"pending migrations: {names}"}, status_code=503)
-    body: dict[str, object] = {"status": "ready"}
+    body: dict[str, object] = {
+        "status": "ready",
+        "rollups": {"pending_minutes": await run_in_threadpool(count_pending, rt.store)},
+    }
     if rt.runner is not None:
         body["runner"] = await run_in_threadpool(rt.runner.status)
     return JSONResponse(body)

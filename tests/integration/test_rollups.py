@@ -1,0 +1,165 @@
+"""Rollups are exact: after re-sent events, re-evaluations, a replay and a backfill, every catalog metric read
+through the rollups equals the same metric measured from raw rows, bucket by bucket, and re-sent rows change
+nothing. The crash test (kill -9 of a real `telltale up`) is in test_rollups_crash.py."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from telltale_server.schemas.migrate import available
+from telltale_server.services.alerts.catalog import Filters, Window, compute, compute_many
+from telltale_server.services.runtime import Runtime
+from telltale_server.streams.evaluators import registry
+from telltale_server.streams.pipeline import Pipeline
+from telltale_server.streams.replay import Replay
+from telltale_server.streams.rollups import changes
+from telltale_server.streams.rollups.builder import RollupBuilder
+from telltale_server.streams.sink import Sink
+from tests.support.demo_store import fill_with_demo
+from tests.support.rollups import MEASURED, mismatches, settled
+
+END = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+START = END - timedelta(hours=1)
+
+
+@pytest.fixture(scope="module")
+def demo(runtime: Runtime) -> str:
+    """An hour of demo calls with feedback, evaluated, rolled up; the tests below add repeats to it in turn."""
+    project = f"rollups-{uuid.uuid4().hex[:8]}"
+    fill_with_demo(runtime, project, 240, START + timedelta(seconds=5), END - timedelta(seconds=5))
+    RollupBuilder(runtime.store).build_pending(project_id=project)
+    return project
+
+
+def values(runtime: Runtime, project: str) -> dict[str, list]:
+    """Every measured metric per model and per 10-minute bucket, as the console and rules read them (values
+    rounded: sums of floats may be added up in another order)."""
+    window = Window(project, END, 3600, Filters(), ("model",), step=600)
+    computed = compute_many(runtime.store, MEASURED, window)
+    return {
+        name: sorted((sorted(s.labels.items()), s.at, s.value and round(s.value, 9), s.samples) for s in samples)
+        for name, samples in computed.items()
+    }
+
+
+def test_rollups_answer_settled_minutes_and_equal_raw_rows(runtime: Runtime, demo: str) -> None:
+    assert settled(runtime.store, demo, START, END)
+    rows = runtime.store.rows(
+        "SELECT count() AS n FROM metric_rollups FINAL WHERE project_id = {p:String}", {"p": demo}
+    )
+    assert rows[0]["n"] >= 60
+    assert mismatches(runtime.store, demo, START, END) == []
+    [volume] = compute(runtime.store, "volume.count", Window(demo, END, 3600, Filters(), ()))
+    assert volume.value == 240
+
+
+def test_resent_events_evaluations_and_feedback_never_count_twice(runtime: Runtime, demo: str) -> None:
+    store, p = runtime.store, {"p": demo}
+    before = values(runtime, demo)
+    store.command(
+        "INSERT INTO inference_events SELECT * REPLACE (now64(6) AS received_at) FROM inference_events "
+        "WHERE project_id = {p:String}",
+        p,
+    )
+    store.command(
+        "INSERT INTO evaluations SELECT * REPLACE (now64(3) AS created_at) FROM evaluations "
+        "WHERE project_id = {p:String}",
+        p,
+    )
+    store.command(
+        "INSERT INTO feedback_events SELECT * REPLACE (now64(6) AS received_at) FROM feedback_events "
+        "WHERE project_id = {p:String}",
+        p,
+    )
+    assert not settled(store, demo, START, END), "the re-sent rows did not mark their minutes changed"
+    assert mismatches(store, demo, START, END) == []
+    assert values(runtime, demo) == before
+    RollupBuilder(store).build_pending(project_id=demo)
+    assert settled(store, demo, START, END)
+    assert mismatches(store, demo, START, END) == []
+    assert values(runtime, demo) == before
+
+
+def test_a_resent_event_that_moved_group_and_a_changed_reevaluation_are_rebuilt(runtime: Runtime, demo: str) -> None:
+    store, p = runtime.store, {"p": demo}
+    store.command(
+        "INSERT INTO inference_events SELECT * REPLACE (now64(6) AS received_at, 'moved-model' AS model) "
+        "FROM inference_events FINAL WHERE project_id = {p:String} ORDER BY ts LIMIT 30",
+        p,
+    )
+    store.command(
+        "INSERT INTO evaluations SELECT * REPLACE (now64(3) + 1 AS created_at, if(label = 'grounded', 'ungrounded', "
+        "'grounded') AS label, 1 - value AS value) FROM evaluations WHERE project_id = {p:String} "
+        "AND evaluator = 'groundedness' ORDER BY ts LIMIT 40",
+        p,
+    )
+    store.command(
+        "INSERT INTO evaluations SELECT * REPLACE ('0.9' AS evaluator_version, now64(3) + 2 AS created_at, "
+        "if(cityHash64(event_id) % 3 = 0, 'pii', label) AS label) FROM evaluations WHERE project_id = {p:String} "
+        "AND evaluator = 'safety.pii'",
+        p,
+    )
+    RollupBuilder(store).build_pending(project_id=demo)
+    assert settled(store, demo, START, END)
+    assert mismatches(store, demo, START, END) == []
+    moved = compute(store, "volume.count", Window(demo, END, 3600, Filters(model=["moved-model"]), ()))
+    assert moved[0].value == 30
+
+
+def test_replay_rewrites_evaluations_and_the_rollups_follow(runtime: Runtime, demo: str) -> None:
+    before = values(runtime, demo)
+    pipeline = Pipeline(registry.build(runtime.settings, ("usage", "safety.pii")))
+    replay = Replay(runtime.store, pipeline, Sink(runtime.store))
+    assert replay.run(START) > 0
+    assert not settled(runtime.store, demo, START, END)
+    RollupBuilder(runtime.store).build_pending(project_id=demo)
+    assert mismatches(runtime.store, demo, START, END) == []
+    after = values(runtime, demo)
+    assert after["volume.count"] == before["volume.count"]
+    # the replay labels the moved calls' evaluations with their new model: the cost moves, its total stays
+    assert sum(p[2] or 0 for p in after["cost.sum"]) == pytest.approx(sum(p[2] or 0 for p in before["cost.sum"]))
+
+
+def test_backfill_shows_progress_resumes_and_is_safe_to_run_twice(runtime: Runtime, demo: str) -> None:
+    store, p = runtime.store, {"p": demo}
+    for table in ("rollup_changes", "rollup_minutes", "metric_rollups"):
+        store.command(f"DELETE FROM {table} WHERE project_id = {{p:String}}", p)
+    (rollups,) = [m for m in available() if m.name == "rollups"]
+    [marking] = [s for s in rollups.statements() if s.startswith("INSERT")]
+    store.command(marking)
+    total = len(changes.pending(store, project_id=demo))
+    assert total >= 60
+    assert mismatches(store, demo, START, END) == [], "unbuilt minutes must read raw rows"
+    seen: list[tuple[int, int]] = []
+    calls = iter(range(2))
+    builder = RollupBuilder(store)
+    first = builder.build_pending(lambda done, of: seen.append((done, of)), lambda: next(calls, 1) == 1, demo)
+    assert 0 < first < total and seen and seen[-1][0] == first
+    assert mismatches(store, demo, START, END) == [], "a half-built backfill must still read exact numbers"
+    assert builder.build_pending(project_id=demo) == total - first
+    assert settled(store, demo, START, END)
+    assert builder.build_pending(project_id=demo) == 0
+    assert mismatches(store, demo, START, END) == []
+
+
+def test_latency_percentiles_are_within_half_a_percent_of_numpy(runtime: Runtime, project: str) -> None:
+    rng = np.random.default_rng(7)
+    latencies = np.concatenate([rng.lognormal(6, 1, 2000), [0.0, 0.4, 120_000.0]])
+    runtime.store.command(
+        "INSERT INTO inference_events (project_id, event_id, ts, received_at, model, status, latency_ms) "
+        "SELECT {p:String}, generateUUIDv4(number), {at:DateTime64(3)} + toIntervalMillisecond(number * 1700), "
+        "now64(6), 'm', 'ok', {l:Array(Float64)}[number + 1] FROM numbers({n:UInt32})",
+        {"p": project, "at": START, "l": latencies.tolist(), "n": len(latencies)},
+    )
+    RollupBuilder(runtime.store).build_pending(project_id=project)
+    window = Window(project, END, 3600, Filters(), ())
+    for q in (0.5, 0.95, 0.99):
+        [rolled] = compute(runtime.store, f"latency.p{round(q * 100)}", window)
+        assert rolled.samples == len(latencies)
+        assert rolled.value == pytest.approx(float(np.quantile(latencies, q)), rel=0.005)
+    [single] = compute(runtime.store, "latency.p99", Window(project, START + timedelta(seconds=1), 1, Filters(), ()))
+    assert single.value == latencies[0]
