@@ -165,7 +165,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, canary: Receiver) -> Itera
         assert ingest.post("/v1/inference", content=orjson.dumps(events)).status_code == 200
         sent = ingest.post("/v1/feedback", content=orjson.dumps(hostile_feedback(p, events)))
         assert sent.status_code == 200, sent.text
-        srv.wait_processed(timeout_s=180)
+        srv.wait_processed()
         rule = {
             "name": p[0],
             "metric": "error.rate",
