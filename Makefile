@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 SOURCES := pyproject.toml setup.py sdk/python/pyproject.toml constraints.txt
 
-.PHONY: up test install runtime
+.PHONY: up test test-fast install runtime
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,7 @@ up: runtime
 
 test: install
 	bash scripts/test
+
+# The tier that starts nothing (no server, broker, browser, store or model): seconds, for the edit loop.
+test-fast: install
+	$(BIN)/python -m pytest -q -p tests.support.fast_tier tests

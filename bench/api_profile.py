@@ -27,12 +27,12 @@ import orjson
 
 from bench.eval_rate import rag_calls
 from telltale_server.schemas.settings import Settings
-from telltale_server.schemas.topics import ensure_topics
 from telltale_server.services.api.app import create_app
 from telltale_server.services.auth.keys import KeyRing
 from telltale_server.services.auth.projects import create_project
 from telltale_server.services.ingest import kafka_log, service
 from telltale_server.services.runtime import open_cluster
+from telltale_server.streams.kafka.admin import ensure_topics
 from tests.integration.kafka.support import Broker
 
 SPENT: dict[str, float] = defaultdict(float)

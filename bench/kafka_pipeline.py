@@ -27,8 +27,8 @@ from aiokafka import AIOKafkaConsumer
 from telltale_server.schemas import topics
 from telltale_server.schemas.envelope import PROJECT, header
 from telltale_server.schemas.store import Store
-from telltale_server.schemas.topics import ensure_topics
 from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.streams.kafka.admin import ensure_topics
 from telltale_server.streams.runners.evaluate import APP_ID as EVALUATE_GROUP
 from telltale_server.streams.runners.store.consumer import GROUP_ID as STORE_GROUP
 from telltale_server.streams.runners.store.consumer import TOPICS as STORE_TOPICS

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
-from telltale_server.schemas.topics import ensure_topics
 from telltale_server.services import heap
 from telltale_server.services.cli.commands import settings_from
 from telltale_server.services.cli.progress import ProgressBar
@@ -22,6 +21,7 @@ from telltale_server.streams.drift.monitors import StoredMonitors
 from telltale_server.streams.drift.results import active_projects
 from telltale_server.streams.evaluators import registry
 from telltale_server.streams.evaluators.policy import StoredPolicies
+from telltale_server.streams.kafka.admin import ensure_topics
 from telltale_server.streams.pipeline import Pipeline
 from telltale_server.streams.replay import Replay
 from telltale_server.streams.rollups import changes

@@ -17,7 +17,6 @@ import uvicorn
 from telltale_server.schemas.migrate import migrate as apply_migrations
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
-from telltale_server.schemas.topics import ensure_topics
 from telltale_server.services import heap
 from telltale_server.services.alerts import standalone as alert_engine
 from telltale_server.services.api.app import create_app
@@ -34,6 +33,7 @@ from telltale_server.services.demo.sender import DemoSender
 from telltale_server.services.runtime import Runtime, open_cluster, open_local, parse_roles
 from telltale_server.streams import telemetry
 from telltale_server.streams.evaluators import registry
+from telltale_server.streams.kafka.admin import ensure_topics
 from telltale_server.streams.rollups.builder import RollupBuilder
 
 

@@ -11,12 +11,12 @@ from aiokafka.errors import KafkaError
 
 from telltale_server.schemas import topics
 from telltale_server.schemas.envelope import OutRecord, event_record
-from telltale_server.schemas.kafka_clients import Publisher
 from telltale_server.schemas.store import Store
 from telltale_server.services.ingest.known import fresh
 from telltale_server.services.ingest.log import TABLES, Event, Kind, LogUnavailableError
 from telltale_server.streams import deadletter
 from telltale_server.streams.deadletter import DeadLetter
+from telltale_server.streams.kafka.clients import Publisher
 
 log = logging.getLogger(__name__)
 

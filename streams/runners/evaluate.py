@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from telltale_server.schemas import topics
 from telltale_server.schemas.envelope import EnvelopeError, evaluation_records, read_envelope
 from telltale_server.schemas.events import InferenceEvent
-from telltale_server.schemas.kafka_clients import HEARTBEAT_MS, METADATA_MAX_AGE_MS, SESSION_TIMEOUT_MS
 from telltale_server.streams import telemetry
+from telltale_server.streams.kafka.clients import HEARTBEAT_MS, METADATA_MAX_AGE_MS, SESSION_TIMEOUT_MS
 from telltale_server.streams.pipeline import Pipeline, ProjectEvent
 
 log = logging.getLogger(__name__)

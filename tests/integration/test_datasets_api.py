@@ -15,7 +15,6 @@ import pytest
 from tests.support.events import feedback, inference
 from tests.support.server import ADMIN_KEY, INGEST_KEY, ROOT, TelltaleServer
 
-pytestmark = pytest.mark.integration
 QUERY = {"start": "2025-05-01T00:00:00Z", "end": "2025-05-02T00:00:00Z", "feedback": {"negative": True}}
 
 

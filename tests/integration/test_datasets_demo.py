@@ -18,7 +18,6 @@ from telltale_server.services.demo.generator import DemoTraffic
 from telltale_server.services.demo.sender import DemoSender
 from tests.support.server import INGEST_KEY, TelltaleServer
 
-pytestmark = pytest.mark.integration
 SPEC = {
     "name": "negative feedback + ungrounded answers, last hour",
     "query": {

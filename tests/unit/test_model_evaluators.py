@@ -13,6 +13,9 @@ from telltale_server.streams.evaluators.toxicity import direction
 from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
 from tests.support.events import inference
 
+pytestmark = pytest.mark.models
+"""They load the shipped models (ONNX Runtime, WordLlama): not in the fast tier."""
+
 PASSAGE = (
     "Refunds are available within 30 days of the first payment on any plan. Refunds are issued to the original "
     "payment method and take 5 to 10 business days to appear. Usage-based charges are not refundable."

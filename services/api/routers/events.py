@@ -1,10 +1,11 @@
-"""GET /v1/inference: the project's events, searched and filtered, newest first, a page at a time."""
+"""GET /v1/inference: the project's events, searched and filtered, newest first, a page at a time; and one by id."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
@@ -13,6 +14,7 @@ from telltale_server.services.api.dependencies import label_filters, require, ru
 from telltale_server.services.api.errors import invalid, invalid_body, responses
 from telltale_server.services.api.ranges import From, To, time_range
 from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.events.detail import EventDetail, event_detail
 from telltale_server.services.events.search import (
     EventPage,
     EventQuery,
@@ -72,3 +74,12 @@ async def list_inference(
     except ValidationError as error:
         raise invalid_body(error, "query") from None
     return await run_in_threadpool(search_events, rt.store, key.project_id, query)
+
+
+@router.get("/inference/{event_id}", response_model=EventDetail, responses=responses(404))
+async def get_inference(event_id: UUID, key: Reader, rt: Rt) -> EventDetail:
+    """One event of the key's project with its feedback and evaluations."""
+    detail = await run_in_threadpool(event_detail, rt.store, key.project_id, event_id)
+    if detail is None:
+        raise HTTPException(404, f"no inference event {event_id} in this project")
+    return detail

@@ -13,8 +13,10 @@ from telltale_server.services.alerts.catalog import CATALOG, Filters, Label, Win
 from telltale_server.services.alerts.durations import parse
 from telltale_server.services.api.dependencies import label_filters, require, runtime
 from telltale_server.services.api.errors import invalid, responses
+from telltale_server.services.api.paths import METRIC_NAME
 from telltale_server.services.api.ranges import ANY_LENGTH, From, To, time_range
 from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.metrics.summary import GroupBy, Summary, summarize
 from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["metrics"], responses=responses(401, 403))
@@ -50,7 +52,20 @@ async def catalog(key: Reader) -> list[MetricInfo]:
     return [MetricInfo(name=m.name, unit=m.unit, kind=m.kind, description=m.description) for m in CATALOG.values()]
 
 
-@router.get("/metrics/{name}", response_model=MetricResult, responses=responses(404))
+@router.get("/metrics/summary", response_model=Summary)
+async def summary(
+    key: Reader,
+    rt: Rt,
+    start: From = None,
+    end: To = None,
+    group_by: GroupBy | None = None,
+) -> Summary:
+    """Volume, error rate, latency p50/p95/p99, tokens, cost and feedback, optionally per group."""
+    start, end = time_range(start, end, longest=ANY_LENGTH)
+    return await run_in_threadpool(summarize, rt.store, key.project_id, start, end, group_by)
+
+
+@router.get(f"/metrics/{{name:{METRIC_NAME}}}", response_model=MetricResult, responses=responses(404))
 async def query(
     name: str,
     key: Reader,

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
-from telltale_server.schemas import kafka_clients, topics
+from telltale_server.schemas import topics
 from telltale_server.schemas.envelope import OutRecord
 from telltale_server.streams import deadletter
 from telltale_server.streams.deadletter import DeadLetter
+from telltale_server.streams.kafka import clients as kafka_clients
 from telltale_server.streams.runners.backoff import Backoff, sleep_or_stop
 from telltale_server.streams.runners.store.batch import Batch
 from telltale_server.streams.runners.store.commit import commit

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from telltale_server.schemas.topics import ensure_topics
+from telltale_server.streams.kafka.admin import ensure_topics
 from tests.integration.kafka.support import Broker
 
 

@@ -1,0 +1,1 @@
+"""Kafka clients for cluster mode: producers and consumers with one set of guarantees, and topic administration."""
