@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
+from telltale_server.schemas.times import utc
 from telltale_server.services import heap
 from telltale_server.services.cli.commands import settings_from
 from telltale_server.services.cli.progress import ProgressBar
@@ -71,8 +72,8 @@ def replay(args: argparse.Namespace) -> int:
     if args.from_ is None:
         print("telltale replay: --from is required (or --skipped)", file=sys.stderr)
         return 2
-    start = _utc(args.from_)
-    end = _utc(args.to) if args.to else datetime.now(UTC)
+    start = utc(datetime.fromisoformat(args.from_))
+    end = utc(datetime.fromisoformat(args.to)) if args.to else datetime.now(UTC)
     if args.drift:
         return _replay_drift(settings.store_url(), start, end, args)
     if args.rollups:
@@ -136,8 +137,3 @@ def _replay_rollups(url: str, start: datetime, end: datetime, project_id: str | 
         store.close()
     print(f"replay: rebuilt the rollups of {touched} minute(s) with rows ({built} built) from {start.isoformat()}")
     return 0
-
-
-def _utc(text: str) -> datetime:
-    at = datetime.fromisoformat(text)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)

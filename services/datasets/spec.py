@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from telltale_server.schemas.times import Time
+from telltale_server.schemas.times import Time, utc
 from telltale_server.services.alerts.durations import Duration
 from telltale_server.streams.health import JobError
 
@@ -125,7 +125,8 @@ class Query(_Strict):
         start, end = self.start, self.end
         if self.last is not None:
             start, end = now - timedelta(seconds=self.last), now
-        return self.model_copy(update={"start": _utc(start), "end": _utc(end), "last": None})
+        start, end = (None if at is None else utc(at) for at in (start, end))
+        return self.model_copy(update={"start": start, "end": end, "last": None})
 
 
 class Sampling(_Strict):
@@ -178,9 +179,3 @@ class Dataset(DatasetSpec):
     last_error: JobError | None = Field(
         default=None, description="Continuous: why curation could not refresh this dataset lately; null while it works."
     )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -16,8 +16,9 @@ from telltale_server.services.demo.sender import DemoSender
 from telltale_server.streams.drift.windows import floor
 from tests.support import drift
 from tests.support.alerts import SECRET, Receiver
-from tests.support.browser import CHROMIUM, FLAGS, wait_for
+from tests.support.browser import CHROMIUM, FLAGS
 from tests.support.server import INGEST_KEY, TelltaleServer
+from tests.support.waiting import wait_for
 
 HOUR = timedelta(hours=1)
 MONITOR = {"reference": {"windows": 1}, "segments": ["model"], "settle_s": 0, "window_s": 3600}
@@ -68,7 +69,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer
         made = client.post("/v1/datasets", json=DATASET)
         assert made.status_code == 201, made.text
         results = {"monitor": "hourly", "status": "drift", "from": (end - 4 * HOUR).isoformat()}
-        wait_for(lambda: client.get("/v1/drift", params=results).json(), "a drift result", timeout_s=240)
+        wait_for(lambda: client.get("/v1/drift", params=results).json(), "a drift result", stall_s=240)
     yield srv
     srv.stop()
     receiver.close()

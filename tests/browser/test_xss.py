@@ -23,8 +23,9 @@ from playwright.sync_api import BrowserContext, Frame, Page, expect
 
 from telltale_server.streams.drift.windows import floor
 from tests.support.alerts import SECRET, Receiver
-from tests.support.browser import screenshot, sign_in, wait_for
+from tests.support.browser import screenshot, sign_in
 from tests.support.server import ADMIN_KEY, INGEST_KEY, ROOT, TelltaleServer
+from tests.support.waiting import wait_for
 
 HOUR = timedelta(hours=1)
 ROGUE_REPORT = "rogue-report-0001"
@@ -191,7 +192,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, canary: Receiver) -> Itera
             found = admin.get("/v1/drift", params=window).json()
             return [r for r in found if r["report_url"] and r["segment"].startswith("model=</script>")]
 
-        [result, *_] = wait_for(report_of_a_hostile_segment, "a drift report over the payloads", timeout_s=300)
+        [result, *_] = wait_for(report_of_a_hostile_segment, "a drift report over the payloads", stall_s=300)
     yield {
         "server": srv,
         "event": events[0]["event_id"],

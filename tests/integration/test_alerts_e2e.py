@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -15,6 +15,7 @@ from tests.support.alerts import SECRET, Receiver
 from tests.support.events import inference
 from tests.support.network import REFUSED_ADDRESSES, literal_url
 from tests.support.server import INGEST_KEY, TelltaleServer
+from tests.support.waiting import wait_for
 
 ENV = {"TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]', "TELLTALE_ALERTS_INTERVAL_S": "0.5"}
 
@@ -31,15 +32,6 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     server = TelltaleServer(tmp_path_factory.mktemp("alerts") / "data", env=ENV).start()
     yield server
     server.stop()
-
-
-def until(condition: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
-    """Poll for an outcome (never asserts on how long it took, only that it happens)."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def send(server: TelltaleServer, n: int, status: str, model: str) -> None:
@@ -107,7 +99,7 @@ def test_private_destination_is_refused_and_secrets_never_come_back(up: Telltale
         assert tested.status_code == 200 and tested.json()[0]["ok"], tested.text
         assert SECRET not in tested.text
         assert client.delete(f"/v1/alert-rules/{made.json()['id']}").status_code == 204
-    until(lambda: len(receiver.received) == 1, "the test notification")
+    wait_for(lambda: len(receiver.received) == 1, "the test notification")
     probe = receiver.received.pop()
     assert probe.json()["reason"] == "test" and verify(SECRET, probe.body, probe.headers["telltale-signature"])
 
@@ -117,7 +109,7 @@ def test_errors_fire_once_then_resolve_once(up: TelltaleServer, receiver: Receiv
         made = client.post("/v1/alert-rules", json=rule(receiver.url)).json()
     send(up, 4, "error", "e2e-model")
     send(up, 5, "ok", "healthy-model")
-    until(lambda: len(receiver.received) >= 1, "the firing notification")
+    wait_for(lambda: len(receiver.received) >= 1, "the firing notification")
     with up.client() as client:
         [firing] = client.get("/v1/alerts", params={"state": "firing"}).json()
         assert (firing["labels"], firing["rule_name"]) == ({"model": "e2e-model"}, "errors per model")
@@ -126,7 +118,7 @@ def test_errors_fire_once_then_resolve_once(up: TelltaleServer, receiver: Receiv
         metric = client.get("/v1/metrics/error.rate", params={"group_by": "model"}).json()
         assert {g["labels"]["model"]: g["value"] for g in metric["groups"]} == {"e2e-model": 1.0, "healthy-model": 0.0}
     send(up, 20, "ok", "e2e-model")
-    until(lambda: len(receiver.received) >= 2, "the resolve notification")
+    wait_for(lambda: len(receiver.received) >= 2, "the resolve notification")
     time.sleep(1.5)  # a few more engine passes: nothing else may arrive
     bodies = [r.json() for r in receiver.received]
     assert [b["status"] for b in bodies] == ["firing", "resolved"]
@@ -160,13 +152,13 @@ def test_a_resolve_threshold_keeps_the_alert_firing_between_the_two(up: Telltale
         return found[0]["state"] if found else None
 
     send(up, 4, "error", model)
-    until(lambda: state(made.json()["id"]) == state(witness["id"]) == "firing", "both alerts to fire")
+    wait_for(lambda: state(made.json()["id"]) == state(witness["id"]) == "firing", "both alerts to fire")
     send(up, 4, "ok", model)  # 4 errors in 8 calls: 0.5 is not above the threshold, but not clear of 0.3 either
-    until(lambda: state(witness["id"]) == "resolved", "the rule without hysteresis to resolve at 0.5")
+    wait_for(lambda: state(witness["id"]) == "resolved", "the rule without hysteresis to resolve at 0.5")
     assert state(made.json()["id"]) == "firing"  # evaluated in the same pass
     send(up, 12, "ok", model)  # 4 in 20: 0.2, clear
-    until(lambda: state(made.json()["id"]) == "resolved", "the alert to resolve")
-    until(lambda: len(receiver.received) >= 2, "the resolve notification")
+    wait_for(lambda: state(made.json()["id"]) == "resolved", "the alert to resolve")
+    wait_for(lambda: len(receiver.received) >= 2, "the resolve notification")
     assert [r.json()["status"] for r in receiver.received] == ["firing", "resolved"]
     with up.client() as client:
         for rule_id in (made.json()["id"], witness["id"]):

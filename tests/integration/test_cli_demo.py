@@ -11,8 +11,8 @@ from pathlib import Path
 
 from telltale_server.services.demo import rules as demo_rules
 from telltale_server.services.demo.generator import DemoTraffic
-from tests.support.browser import wait_for
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer
+from tests.support.waiting import wait_for
 
 
 def test_demo_traffic_is_accepted_whole(server: TelltaleServer) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.integration.test_alerts_e2e import until
 from tests.support.alerts import SECRET, Receiver
 from tests.support.events import inference
 from tests.support.metrics import Samples, answers, scrape, value
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer, free_port
+from tests.support.waiting import wait_for
 
 ENV = {
     "TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
@@ -104,7 +104,7 @@ def test_alert_deliveries_and_failures_are_counted(api: TelltaleServer) -> None:
         events = [inference(model="alerting-model", status="error") for _ in range(4)]
         with api.client(INGEST_KEY) as client:
             assert client.post("/v1/inference", content=orjson.dumps(events)).status_code == 200
-        until(lambda: ok.received and broken.attempts, "both notifications")
+        wait_for(lambda: ok.received and broken.attempts, "both notifications")
 
         def moved(outcome: str) -> float:
             samples = scrape(f"{api.url}/metrics")
@@ -113,7 +113,7 @@ def test_alert_deliveries_and_failures_are_counted(api: TelltaleServer) -> None:
                 before, "telltale_alert_deliveries_total", **labels
             )
 
-        until(lambda: moved("delivered") == 1 and moved("failed") == 1, "the counted deliveries")
+        wait_for(lambda: moved("delivered") == 1 and moved("failed") == 1, "the counted deliveries")
     finally:
         ok.close()
         broken.close()
@@ -131,7 +131,7 @@ def test_alerts_process_serves_metrics_on_its_port(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        until(lambda: answers(f"http://127.0.0.1:{port}/metrics"), "the alert engine's metrics server")
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/metrics"), "the alert engine's metrics server")
         samples: Samples = scrape(f"http://127.0.0.1:{port}/metrics")
         assert value(samples, "telltale_alert_deliveries_total", channel_type="slack", outcome="failed") == 0
         assert value(samples, "telltale_ingest_events_total", kind="feedback", outcome="accepted") == 0

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import orjson
@@ -14,6 +12,7 @@ import pytest
 from telltale_server.streams.drift.windows import floor
 from tests.support import drift as gen
 from tests.support.server import INGEST_KEY, TelltaleServer
+from tests.support.waiting import wait_for
 
 HOUR = timedelta(hours=1)
 ENV = {"TELLTALE_DRIFT_INTERVAL_S": "1", "TELLTALE_ALERTS_INTERVAL_S": "0.5"}
@@ -28,16 +27,6 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     server.start()
     yield server
     server.stop()
-
-
-def until(condition: Callable[[], Any], what: str, timeout_s: float = 180) -> Any:
-    """Poll for an outcome (never asserts on how long it took, only that it happens)."""
-    deadline = time.monotonic() + timeout_s
-    while not (found := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
-    return found
 
 
 def test_drift_results_reports_and_an_alert_through_the_api(up: TelltaleServer) -> None:
@@ -68,7 +57,9 @@ def test_drift_results_reports_and_an_alert_through_the_api(up: TelltaleServer) 
 
     with up.client(up.keys["reader"]) as reader:
         params = {"monitor": "hourly", "from": (t0 + HOUR).isoformat(), "to": (t0 + 2 * HOUR).isoformat()}
-        results = until(lambda: reader.get("/v1/drift", params=params).json(), "the shifted window's results")
+        results = wait_for(
+            lambda: reader.get("/v1/drift", params=params).json(), "the shifted window's results", stall_s=180
+        )
         by_segment = {r["segment"]: r for r in results}
         assert by_segment["model=model-b"]["status"] == "drift"
         assert by_segment["model=model-a"]["status"] == "ok"
@@ -90,8 +81,10 @@ def test_drift_results_reports_and_an_alert_through_the_api(up: TelltaleServer) 
         assert script.status_code == 200 and len(script.content) > 1_000_000
         assert reader.get("/v1/drift/assets/..%2Fsecrets").status_code == 404
 
-        firing = until(
-            lambda: [a for a in reader.get("/v1/alerts", params={"state": "firing"}).json()], "the drift alert"
+        firing = wait_for(
+            lambda: [a for a in reader.get("/v1/alerts", params={"state": "firing"}).json()],
+            "the drift alert",
+            stall_s=180,
         )
         assert [a["labels"]["model"] for a in firing] == ["model-b"]
 

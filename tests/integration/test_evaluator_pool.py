@@ -7,12 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-import httpx
 import orjson
 
 from telltale_server.schemas.events import InferenceEvent
@@ -26,6 +24,7 @@ from telltale_server.streams.runners.pool import EvaluatorPool, InProcess
 from telltale_server.streams.runners.scoring import Scorer, Task
 from tests.support.isolated import in_fresh_process
 from tests.support.server import ROOT, TelltaleServer, query_store
+from tests.support.waiting import wait_for
 
 
 def _events(count: int, seed: int = 5) -> list[dict]:
@@ -207,13 +206,11 @@ def test_ctrl_c_with_a_backlog_stops_quietly_and_the_restart_loses_nothing(tmp_p
     """#18: Ctrl-C on `telltale up --demo` while scoring is behind: it stops, prints no traceback (not from
     the evaluator processes, not from the demo thread), and the next start scores what was left, once."""
     server = TelltaleServer(tmp_path / "data", args=("--demo", "--demo-events", "800")).start()
-    deadline = time.monotonic() + 600
-    while True:  # wait until some events are scored and many are not
-        runner = httpx.get(f"{server.url}/ready", timeout=30).json()["runner"]
-        if runner["processed"] > 0 and runner["backlog"] > 200:
-            break
-        assert time.monotonic() < deadline, runner
-        time.sleep(0.2)
+    wait_for(
+        lambda: (runner := server.runner())["processed"] > 0 and runner["backlog"] > 200,
+        "some events scored and many not",
+        progress=server.progress,
+    )
     assert server.interrupt(timeout_s=120) in (0, 130)
     output = server.log_path.read_text()
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output[-3000:]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 import uuid
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from telltale_server.services.ingest.otel.event import SPAN_IDS, event_id
 from tests.support.instrumented_apps import record
 from tests.support.otel import ANSWER, PASSAGE, Recorder, body, chat_server
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
+from tests.support.waiting import wait_for
 
 RESOURCE = Resource.create({"service.name": "support-bot", "deployment.environment.name": "production"})
 
@@ -188,20 +188,20 @@ def test_bad_otlp_input(server: TelltaleServer) -> None:
 
 def wait_for_event(server: TelltaleServer, span_or_id: ReadableSpan | str, evaluator: str | None = None) -> dict:
     """The stored event of an LLM span (with that evaluator's result), waiting on progress, not on time."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+
+    def found() -> dict | None:
         if isinstance(span_or_id, str):
             with server.client(ADMIN_KEY) as client:
                 response = client.get(f"/v1/inference/{span_or_id}")
         else:
             response = stored(server, span_or_id)
-        if response.status_code == 200:
-            detail = response.json()
-            if evaluator is None or any(e["evaluator"] == evaluator for e in detail["evaluations"]):
-                return detail
-        server.wait_processed()
-        time.sleep(0.1)
-    raise AssertionError(f"no event (with {evaluator}) for {span_or_id}")
+        if response.status_code != 200:
+            return None
+        detail = response.json()
+        scored = evaluator is None or any(e["evaluator"] == evaluator for e in detail["evaluations"])
+        return detail if scored else None
+
+    return wait_for(found, f"event (with {evaluator}) for {span_or_id}", progress=server.progress)
 
 
 def test_rag_app_instrumented_with_openinference(server: TelltaleServer, tmp_path: Path) -> None:

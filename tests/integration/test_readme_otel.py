@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from tests.support.chat_server import ChatServer
 from tests.support.otel import ANSWER, chat_server
 from tests.support.server import ROOT, TelltaleServer
+from tests.support.waiting import wait_for
 
 EXAMPLES = ("openinference", "openllmetry", "gen_ai", "vercel")
 VERCEL_APP = ROOT / "tests" / "otel_vercel"
@@ -79,18 +79,17 @@ def run(name: str, telltale: TelltaleServer, llm: ChatServer, tmp_path: Path) ->
 def events(telltale: TelltaleServer, name: str, evaluator: str | None = None) -> list[dict]:
     """The project's events once stored (and, if named, scored by that evaluator); waits on progress."""
     headers = {"Authorization": f"Bearer {telltale.keys[name]}"}
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+
+    def scored() -> list[dict] | None:
         page = httpx.get(f"{telltale.url}/v1/inference", headers=headers, params={"limit": 10}).json()
-        if page["items"]:
-            details = [
-                httpx.get(f"{telltale.url}/v1/inference/{item['event_id']}", headers=headers).json()
-                for item in page["items"]
-            ]
-            if evaluator is None or all(any(e["evaluator"] == evaluator for e in d["evaluations"]) for d in details):
-                return details
-        time.sleep(0.2)
-    raise AssertionError(f"the {name} example stored nothing")
+        details = [
+            httpx.get(f"{telltale.url}/v1/inference/{item['event_id']}", headers=headers).json()
+            for item in page["items"]
+        ]
+        done = evaluator is None or all(any(e["evaluator"] == evaluator for e in d["evaluations"]) for d in details)
+        return details if details and done else None
+
+    return wait_for(scored, f"events of the {name} example", progress=telltale.progress)
 
 
 def test_openinference_example(telltale: TelltaleServer, llm: ChatServer, tmp_path: Path) -> None:

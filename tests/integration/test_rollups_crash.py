@@ -17,20 +17,20 @@ import orjson
 
 from telltale_server.services.demo.generator import DemoTraffic
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer
+from tests.support.waiting import wait_for
 
 CHEAP = {"TELLTALE_EVALUATORS": '["usage", "safety.pii"]'}
 """Two cheap evaluators: the test is about the rollups, not the models."""
 
 
-def wait_settled(server: TelltaleServer, timeout_s: float = 120.0) -> None:
-    """Until the runner has no backlog and no minute waits for its rollup."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        body = httpx.get(f"{server.url}/ready", timeout=5).json()
-        if body.get("runner", {}).get("backlog") == 0 and body["rollups"]["pending_minutes"] == 0:
-            return
-        time.sleep(0.2)
-    raise TimeoutError("rollups did not settle")
+def wait_settled(server: TelltaleServer) -> None:
+    """Until the runner has no backlog and no minute waits for its rollup, as long as either moves."""
+
+    def standing() -> tuple[object, int]:
+        body = httpx.get(f"{server.url}/ready", timeout=30).json()
+        return body.get("runner", {}).get("backlog"), body["rollups"]["pending_minutes"]
+
+    wait_for(lambda: standing() == (0, 0), "settled rollups", progress=standing)
 
 
 def test_kill_9_and_resend_leave_rollups_equal_to_raw_rows(tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ import orjson
 import pytest
 
 from tests.support.alerts import Received, Receiver
-from tests.support.browser import wait_for
 from tests.support.events import inference
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
+from tests.support.waiting import wait_for
 
 WEBHOOK_SECRET = "whsec-4f1c9a7e2b8d6035"
 SLACK_TOKEN = "Xq7vN2pL9sK4mR8tW3yZ6bC1"

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 
 from tests.sdk_python.support import MakeClient, route_count, stored
 from tests.support.server import INGEST_KEY, ROOT, TelltaleServer
+from tests.support.waiting import wait_for
 
 
 def _no_nulls(value: Any) -> Any:
@@ -29,13 +29,6 @@ def _no_nulls(value: Any) -> Any:
 
 def _instant(ts: str) -> datetime:
     return datetime.fromisoformat(ts.replace("Z", "+00:00"))
-
-
-def _wait_until(condition: Any, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
 
 
 def test_events_arrive_exactly_as_logged(server: TelltaleServer, make_client: MakeClient) -> None:
@@ -91,7 +84,7 @@ def test_server_down_then_back_delivers_everything_once(server: TelltaleServer, 
     server.stop()
     try:
         ids = [client.log_inference("m", f"q{i}", "a", route=route) for i in range(20)]
-        _wait_until(lambda: client.stats()["retries"] >= 2)
+        wait_for(lambda: client.stats()["retries"] >= 2, "two retries", progress=lambda: client.stats())
         assert client.stats()["accepted"] == 1
     finally:
         server.start()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 from playwright.sync_api import Page
@@ -25,16 +22,6 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def wait_for(probe: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:
-    """Poll `probe` until it returns something truthy."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if found := probe():
-            return found
-        time.sleep(0.25)
-    raise TimeoutError(f"no {what} after {timeout_s}s")
 
 
 def sign_in(page: Page, url: str, key: str = ADMIN_KEY) -> None:

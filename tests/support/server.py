@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.waiting import wait_for
+
 INGEST_KEY = "tt_ingest_test_0123456789abcdefghij"
 ADMIN_KEY = "tt_admin_test_0123456789abcdefghijk"
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,17 +145,21 @@ class TelltaleServer:
     def wait_processed(self, stall_s: float = 120.0) -> dict[str, Any]:
         """Wait until the local runner has no backlog; returns the /ready body. Fails only when scoring stops
         moving for `stall_s` (a loaded machine scores slowly, a stuck runner not at all)."""
-        last, moved_at = None, time.monotonic()
-        while True:
-            runner = httpx.get(f"{self.url}/ready", timeout=30).json().get("runner", {})
-            if runner.get("backlog") == 0 and not runner.get("in_flight"):
-                return runner
-            standing = (runner.get("processed"), runner.get("backlog"))
-            if standing != last:
-                last, moved_at = standing, time.monotonic()
-            elif time.monotonic() - moved_at > stall_s:
-                raise TimeoutError(f"scoring made no progress for {stall_s:.0f} s: {runner}")
-            time.sleep(0.2)
+
+        def idle() -> dict[str, Any] | None:
+            runner = self.runner()
+            return runner if runner.get("backlog") == 0 and not runner.get("in_flight") else None
+
+        return wait_for(idle, "empty scoring backlog", progress=self.progress, stall_s=stall_s)
+
+    def runner(self) -> dict[str, Any]:
+        """The local runner's part of /ready (empty in cluster mode)."""
+        return dict(httpx.get(f"{self.url}/ready", timeout=30).json().get("runner", {}))
+
+    def progress(self) -> tuple[Any, Any]:
+        """What moves while the server scores: events processed and the backlog (waits watch it for stalls)."""
+        runner = self.runner()
+        return runner.get("processed"), runner.get("backlog")
 
 
 def query_store(data_dir: Path, sql: str) -> list[dict[str, Any]]:

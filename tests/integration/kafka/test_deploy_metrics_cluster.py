@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.integration.kafka.support import Broker, Worker, cluster_env, cluster_server, send, wait_drained
-from tests.integration.test_alerts_e2e import until
 from tests.support.metrics import answers, scrape, value
 from tests.support.server import free_port
+from tests.support.waiting import wait_for
 
 
 def test_api_and_evaluate_worker_metrics_move_on_kafka(tmp_path: Path, broker: Broker) -> None:
@@ -19,7 +19,7 @@ def test_api_and_evaluate_worker_metrics_move_on_kafka(tmp_path: Path, broker: B
     worker = Worker(tmp_path / "worker", {**cluster_env(broker), "TELLTALE_METRICS_PORT": str(port)}).start()
     worker_metrics = f"http://127.0.0.1:{port}/metrics"
     try:
-        until(lambda: answers(worker_metrics), "the worker's metrics server", timeout_s=90)
+        wait_for(lambda: answers(worker_metrics), "the worker's metrics server", stall_s=90)
         api_before, worker_before = scrape(f"{server.url}/metrics"), scrape(worker_metrics)
         ids = send(server, 600, batch=200)
         wait_drained(broker.bootstrap)
@@ -30,7 +30,7 @@ def test_api_and_evaluate_worker_metrics_move_on_kafka(tmp_path: Path, broker: B
                 worker_before, "telltale_evaluated_events_total", runner="kafka"
             )
 
-        until(lambda: evaluated() >= len(ids), "the worker's evaluated-events counter")
+        wait_for(lambda: evaluated() >= len(ids), "the worker's evaluated-events counter", progress=evaluated)
         api_after, worker_after = scrape(f"{server.url}/metrics"), scrape(worker_metrics)
     finally:
         worker.stop()

@@ -20,6 +20,7 @@ from tests.integration.kafka.support import (
 )
 from tests.support import events
 from tests.support.server import INGEST_KEY, query_store
+from tests.support.waiting import wait_for
 
 
 def test_worker_killed_mid_stream_loses_nothing_and_counts_nothing_twice(tmp_path: Path, broker: Broker) -> None:
@@ -83,13 +84,15 @@ def test_broker_restart_answers_503_meanwhile_and_loses_no_acknowledged_event(tm
     thread = threading.Thread(target=sender)
     thread.start()
     try:
-        _wait_for(lambda: len(acknowledged) >= 2000)
+        wait_for(lambda: len(acknowledged) >= 2000, "2,000 acknowledged events", progress=lambda: len(acknowledged))
         broker.stop()
-        _wait_for(lambda: any(status == 503 for status, _ in statuses))
+        wait_for(lambda: any(status == 503 for status, _ in statuses), "a 503 while the broker is down")
         broker.start()
         answered = len(statuses)
-        _wait_for(lambda: any(status == 200 for status, _ in statuses[answered:]), timeout_s=90)
-        _wait_for(lambda: len(acknowledged) >= 4000, timeout_s=60)
+        wait_for(
+            lambda: any(status == 200 for status, _ in statuses[answered:]), "a 200 once the broker is back", stall_s=90
+        )
+        wait_for(lambda: len(acknowledged) >= 4000, "4,000 acknowledged events", progress=lambda: len(acknowledged))
         stop.set()
         thread.join()
         wait_drained(broker.bootstrap)
@@ -113,11 +116,3 @@ def _stored_ids(data_dir: Path, project: str) -> set[str]:
         data_dir, f"SELECT toString(event_id) AS id FROM inference_events FINAL WHERE project_id = '{project}'"
     )
     return {row["id"] for row in rows}
-
-
-def _wait_for(condition, timeout_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        time.sleep(0.1)

@@ -55,6 +55,54 @@ def iso_utc(ts: float | datetime | str) -> str:
     return f"{prefix}.{millis % 1000:03d}Z"
 
 
+_INFERENCE_FIELDS = (
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "app",
+    "route",
+    "environment",
+    "model",
+    "provider",
+    "prompt_version",
+    "input",
+    "output",
+    "contexts",
+    "usage",
+    "latency_ms",
+    "status",
+    "error",
+    "user_id",
+    "session_id",
+    "tags",
+    "attributes",
+)
+"""An inference event's fields after its id and time, in the contract's order."""
+_FEEDBACK_FIELDS = (
+    "inference_id",
+    "trace_id",
+    "ts",
+    "kind",
+    "value",
+    "correction",
+    "comment",
+    "source",
+    "user_id",
+    "tags",
+    "attributes",
+)
+_ABSENT_WHEN_EMPTY = frozenset({"contexts", "usage", "tags", "attributes"})
+
+
+def _given(arguments: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The fields a caller gave, in order: None is not given, nor is an empty list or mapping of the collections."""
+    return {
+        name: value
+        for name in fields
+        if (value := arguments[name]) is not None and (value or name not in _ABSENT_WHEN_EMPTY)
+    }
+
+
 def inference(
     model: str,
     input: str | list[Any],
@@ -86,43 +134,7 @@ def inference(
         "event_id": event_id or new_event_id(),
         "ts": time.time() if ts is None else ts,
     }
-    if trace_id is not None:
-        event["trace_id"] = trace_id
-    if span_id is not None:
-        event["span_id"] = span_id
-    if parent_span_id is not None:
-        event["parent_span_id"] = parent_span_id
-    if app is not None:
-        event["app"] = app
-    if route is not None:
-        event["route"] = route
-    if environment is not None:
-        event["environment"] = environment
-    event["model"] = model
-    if provider is not None:
-        event["provider"] = provider
-    if prompt_version is not None:
-        event["prompt_version"] = prompt_version
-    event["input"] = input
-    if output is not None:
-        event["output"] = output
-    if contexts:
-        event["contexts"] = contexts
-    if usage:
-        event["usage"] = usage
-    if latency_ms is not None:
-        event["latency_ms"] = latency_ms
-    event["status"] = status
-    if error is not None:
-        event["error"] = error
-    if user_id is not None:
-        event["user_id"] = user_id
-    if session_id is not None:
-        event["session_id"] = session_id
-    if tags:
-        event["tags"] = tags
-    if attributes:
-        event["attributes"] = attributes
+    event.update(_given(locals(), _INFERENCE_FIELDS))
     return event
 
 
@@ -146,26 +158,12 @@ def feedback(
         "schema_version": SCHEMA_VERSION,
         "event_id": event_id or new_event_id(),
     }
-    if inference_id is not None:
-        event["inference_id"] = str(inference_id)
-    if trace_id is not None:
-        event["trace_id"] = trace_id
-    event["ts"] = time.time() if ts is None else ts
-    event["kind"] = kind
-    if value is not None:
-        event["value"] = value
-    if correction is not None:
-        event["correction"] = correction
-    if comment is not None:
-        event["comment"] = comment
-    if source is not None:
-        event["source"] = source
-    if user_id is not None:
-        event["user_id"] = user_id
-    if tags:
-        event["tags"] = tags
-    if attributes:
-        event["attributes"] = attributes
+    given = {
+        **locals(),
+        "inference_id": None if inference_id is None else str(inference_id),
+        "ts": time.time() if ts is None else ts,
+    }
+    event.update(_given(given, _FEEDBACK_FIELDS))
     return event
 
 
