@@ -71,7 +71,7 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     migrate(store, settings.clickhouse_cluster)
     sink = Sink(store)
     policies = StoredPolicies(store)
-    names = tuple(settings.evaluators or registry.DEFAULT)
+    names = registry.configured(settings)
     kinds = registry.kinds(names)
     runner = None
     if with_runner:
@@ -141,7 +141,7 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
         traces=traces,
         runner=None,
         policies=policies,
-        evaluators=registry.kinds(tuple(settings.evaluators or registry.DEFAULT)),
+        evaluators=registry.kinds(registry.configured(settings)),
         jobs=jobs,
     )
 
@@ -163,7 +163,7 @@ def cluster_roles(settings: Settings, roles: tuple[str, ...], store: Store | Non
         assert store is not None, "the store role needs the store"
         jobs.append(StoreRole(bootstrap, Sink(store)))
     if "evaluate" in roles:
-        evaluators = registry.build(settings, tuple(settings.evaluators or registry.DEFAULT))
+        evaluators = registry.build(settings, registry.configured(settings))
         pipeline = Pipeline(evaluators, StoredPolicies(store) if store else None)
         jobs.append(EvaluateRole(bootstrap, pipeline, settings.data_dir / "evaluate"))
     return jobs

@@ -29,6 +29,7 @@ from telltale_server.services.alerts.rules import Rule, RuleStore
 from telltale_server.services.alerts.silences import SilenceStore
 from telltale_server.services.alerts.state import AlertState, StateStore
 from telltale_server.streams.health import HealthLog
+from telltale_server.streams.periodic import repeat, wait_any
 from telltale_server.streams.rollups.changes import unsettled
 from telltale_server.streams.rollups.reader import floor_minute
 
@@ -166,16 +167,21 @@ class AlertLoop:
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
         delivered = asyncio.Event()
         deliveries = asyncio.create_task(self._deliver_forever(stop, delivered))
+
+        async def evaluate() -> None:
+            if await asyncio.to_thread(self.tick, datetime.now(UTC)):
+                delivered.set()
+
         try:
-            while not stop.is_set():
-                self._wake.clear()
-                try:
-                    if await self._may_act() and await asyncio.to_thread(self.tick, datetime.now(UTC)):
-                        delivered.set()
-                except Exception:
-                    log.exception("alert evaluation pass failed; retrying")
-                await asyncio.sleep(self.min_gap_s)
-                await _wait_any(stop, self._wake, self.settings.alerts_interval_s - self.min_gap_s)
+            await repeat(
+                evaluate,
+                stop,
+                what="alert evaluation",
+                interval_s=self.settings.alerts_interval_s,
+                gate=self._may_act,
+                wake=self._wake,
+                min_gap_s=self.min_gap_s,
+            )
         finally:
             await deliveries
             await self.deliverer.close()
@@ -183,11 +189,11 @@ class AlertLoop:
             if self.lease is not None:
                 await asyncio.to_thread(self.lease.release)
 
-    async def _may_act(self) -> bool:
+    def _may_act(self) -> bool:
         """Local mode: always. Cluster mode: while holding the lease; reload state when just taking it over."""
         if self.lease is None:
             return True
-        held = await asyncio.to_thread(self.lease.hold)
+        held = self.lease.hold()
         if not held:
             self.loaded = False
         return held
@@ -199,14 +205,16 @@ class AlertLoop:
             wait = self.settings.alerts_interval_s
             try:
                 if self.loaded:
-                    while any(i.status != "pending" for i in await self.deliverer.deliver_due(datetime.now(UTC))):
-                        pass
+                    settled = True
+                    while settled:  # attempts that settled may have made room for more that are due
+                        attempted = await self.deliverer.deliver_due(datetime.now(UTC))
+                        settled = any(item.status != "pending" for item in attempted)
                     due = await self.deliverer.next_due()
                     if due is not None:
                         wait = min(wait, max(0.05, (due - datetime.now(UTC)).total_seconds()))
             except Exception:
                 log.exception("alert delivery pass failed; retrying")
-            await _wait_any(stop, queued, wait)
+            await wait_any(stop, queued, wait)
 
 
 def batches(
@@ -225,11 +233,3 @@ def batches(
             (Window(first.project_id, now, first.window, first.filters, tuple(first.group_by), unsettled=known), same)
         )
     return windows
-
-
-async def _wait_any(stop: asyncio.Event, event: asyncio.Event, timeout: float) -> None:
-    """Sleep until either event is set or the timeout passes."""
-    waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(event.wait())}
-    await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    for waiter in waiters:
-        waiter.cancel()

@@ -78,7 +78,7 @@ def replay(args: argparse.Namespace) -> int:
         return _replay_drift(settings.store_url(), start, end, args)
     if args.rollups:
         return _replay_rollups(settings.store_url(), start, end, args.project)
-    names = tuple(args.evaluator or settings.evaluators or registry.DEFAULT)
+    names = tuple(args.evaluator) if args.evaluator else registry.configured(settings)
     store = Store(settings.store_url())
     try:
         pipeline = Pipeline(registry.build(settings, names), StoredPolicies(store))
@@ -94,7 +94,7 @@ def replay(args: argparse.Namespace) -> int:
 
 def _replay_skipped(settings: Settings) -> int:
     """Score what the overload sample left unscored, stretch by stretch, and mark each filled."""
-    names = tuple(settings.evaluators or registry.DEFAULT)
+    names = registry.configured(settings)
     store = Store(settings.store_url())
     try:
         gaps, scoring = Gaps(store, names), InProcess(Scorer(registry.build(settings, names)))

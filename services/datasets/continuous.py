@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -14,8 +12,8 @@ from telltale_server.services.datasets.draft import append
 from telltale_server.services.datasets.spec import Dataset
 from telltale_server.services.datasets.versions import content_hash, freeze, versions
 from telltale_server.streams.health import HealthLog
+from telltale_server.streams.periodic import repeat
 
-log = logging.getLogger(__name__)
 JOB = "curation"
 SCHEDULER = "schedule"
 """`created_by` of versions the job froze, so they can be told from ones a person asked for."""
@@ -68,11 +66,10 @@ class CurationJob:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pass after pass until `stop`."""
-        while not stop.is_set():
-            try:
-                if self.gate is None or await asyncio.to_thread(self.gate):
-                    await asyncio.to_thread(self.tick, datetime.now(UTC))
-            except Exception:
-                log.exception("dataset curation pass failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
+        await repeat(
+            lambda: asyncio.to_thread(self.tick, datetime.now(UTC)),
+            stop,
+            what="dataset curation",
+            interval_s=self.interval_s,
+            gate=self.gate,
+        )

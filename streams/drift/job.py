@@ -8,7 +8,6 @@ up after downtime; a computed window is never recomputed unless `recompute` is a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Collection, Coroutine
@@ -24,6 +23,7 @@ from telltale_server.streams.drift.monitors import StoredMonitors
 from telltale_server.streams.drift.pool import DriftPool
 from telltale_server.streams.drift.segments import ALL
 from telltale_server.streams.health import HealthLog
+from telltale_server.streams.periodic import repeat
 
 log = logging.getLogger(__name__)
 JOB = "drift"
@@ -55,14 +55,13 @@ class DriftJob:
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
-            while not stop.is_set():
-                try:
-                    if self.gate is None or await asyncio.to_thread(self.gate):
-                        await _until_stopped(self.tick(stop), stop)
-                except Exception:
-                    log.exception("drift pass failed; retrying in %.0f s", self.interval_s)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
+            await repeat(
+                lambda: _until_stopped(self.tick(stop), stop),
+                stop,
+                what="drift",
+                interval_s=self.interval_s,
+                gate=self.gate,
+            )
         finally:
             self.pool.close()
 

@@ -48,6 +48,11 @@ DEFAULT = (
 """The local evaluators; the paid llm_judge runs only when named (TELLTALE_EVALUATORS, --evaluator)."""
 
 
+def configured(settings: Settings) -> tuple[str, ...]:
+    """The evaluators this deployment runs: TELLTALE_EVALUATORS, else the local defaults."""
+    return tuple(settings.evaluators or DEFAULT)
+
+
 def kinds(names: tuple[str, ...] = DEFAULT) -> list[type[Evaluator]]:
     """The named evaluators' classes (what a process that scores elsewhere needs to describe them)."""
     unknown = [name for name in names if name not in FACTORIES]

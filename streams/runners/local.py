@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections import Counter, deque
@@ -19,6 +18,7 @@ from telltale_server.schemas.store import Store
 from telltale_server.streams import telemetry
 from telltale_server.streams.deadletter import DeadLetter
 from telltale_server.streams.evaluators.policy import PolicySource
+from telltale_server.streams.periodic import repeat
 from telltale_server.streams.pipeline import ProjectEvent
 from telltale_server.streams.runners.gaps import Gaps
 from telltale_server.streams.runners.overload import Overload
@@ -26,7 +26,6 @@ from telltale_server.streams.runners.pool import Scoring
 from telltale_server.streams.runners.scoring import Scored, Task, snapshot
 from telltale_server.streams.sink import Sink
 
-log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Received = tuple[datetime, ProjectEvent]
 """An event with its log offset (`received_at`)."""
@@ -123,23 +122,18 @@ class LocalRunner:
         On stop, in-flight chunks are abandoned (they stay after the checkpoint) and the checkpoint saved."""
         watcher = asyncio.ensure_future(self._watch(stop))
         try:
-            while not stop.is_set():
-                try:
-                    busy = await asyncio.to_thread(self.step)
-                except Exception:
-                    log.exception("local runner step failed; retrying from the table")
-                    self._restart_from_checkpoint()
-                    busy = False
-                if not busy:
-                    self._wake.clear()
-                    waiter = asyncio.ensure_future(self._wake.wait())
-                    stopper = asyncio.ensure_future(stop.wait())
-                    await asyncio.wait({waiter, stopper}, timeout=self.idle_poll_s, return_when=asyncio.FIRST_COMPLETED)
-                    waiter.cancel()
-                    stopper.cancel()
+            await repeat(self._pass, stop, what="local runner", interval_s=self.idle_poll_s, wake=self._wake)
         finally:
             watcher.cancel()
             await asyncio.to_thread(self.checkpoint)
+
+    async def _pass(self) -> bool:
+        """One step off the event loop; True while busy. A failed step restarts from the stored checkpoint."""
+        try:
+            return await asyncio.to_thread(self.step)
+        except Exception:
+            self._restart_from_checkpoint()
+            raise
 
     async def _watch(self, stop: asyncio.Event) -> None:
         """Tell the runner's thread when stopping, so a backfill gives up between chunks."""
