@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     alerts_interval_s: float = Field(default=2.0, description="Longest wait between two alert evaluation passes.")
     alerts_delivery_timeout_s: float = Field(default=10.0, description="Timeout of one notification request.")
     alerts_give_up_after_s: float = Field(default=21600.0, description="Age at which a notification stops retrying.")
-    drift_enabled: bool = Field(default=True, description="Run the drift job (local mode; cluster: `telltale alerts`).")
+    drift_enabled: bool = Field(default=True, description="Run the drift job (local mode; cluster: `telltale jobs`).")
     drift_interval_s: float = Field(default=30.0, gt=0, description="How often the drift job looks for closed windows.")
     metrics_port: int = Field(
         default=9464, ge=0, le=65535, description="Prometheus /metrics port of `worker` and `alerts` (0: off)."

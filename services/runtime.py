@@ -131,7 +131,7 @@ def open_cluster(settings: Settings, roles: tuple[str, ...] = ROLES) -> Runtime:
     ingest = IngestService(log, settings.max_batch_items)
     traces = TraceReceiver(ingest, HeldSpans(store), settings.otel_hold_s)
     jobs: list[Job] = [log, HeldCallsJob(traces), *cluster_roles(settings, roles, store)]
-    if store.embedded:  # no other process can open it, so its rollups are built here ('telltale alerts' otherwise)
+    if store.embedded:  # no other process can open it, so its rollups are built here ('telltale jobs' otherwise)
         jobs.append(RollupBuilder(store))
     return Runtime(
         settings=settings,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from telltale_server.schemas.row_versions import next_version
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.clock import next_version
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from telltale_server.services.alerts.catalog import Sample
 from telltale_server.services.alerts.rules import Rule
 from telltale_server.services.alerts.state import AlertState, fingerprint
+from telltale_server.services.metrics.catalog import Sample
 
 
 def step(rule: Rule, previous: AlertState | None, sample: Sample, now: datetime) -> AlertState | None:

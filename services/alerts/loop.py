@@ -1,7 +1,7 @@
 """The alert engine's driver: evaluate every rule, persist transitions, notify, deliver; again and again.
 
 It runs as a background job beside the local runner (woken when evaluations land, and at least every
-`alerts_interval_s`), or alone as `telltale alerts` behind a lease. What it must not lose lives in the
+`alerts_interval_s`), or alone as `telltale jobs` behind a lease. What it must not lose lives in the
 store before it acts: states are saved before notifications are made, notifications before delivery.
 A restart loads states and the notification log back, so it neither re-sends nor forgets.
 """
@@ -13,14 +13,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from telltale_server.schemas.lease import Lease
+from telltale_server.schemas.row_versions import to_ms
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts import engine
 from telltale_server.services.alerts.acks import AckStore
-from telltale_server.services.alerts.catalog import VOLUME_LOOKBACK, Sample, Window, compute_many
 from telltale_server.services.alerts.channels.config import describe
-from telltale_server.services.alerts.clock import to_ms
-from telltale_server.services.alerts.lease import Lease
 from telltale_server.services.alerts.notifier import stages
 from telltale_server.services.alerts.notifier.delivery import Deliverer
 from telltale_server.services.alerts.notifier.model import LogEntry, Notification
@@ -28,6 +27,7 @@ from telltale_server.services.alerts.notifier.outbox import Outbox, item
 from telltale_server.services.alerts.rules import Rule, RuleStore
 from telltale_server.services.alerts.silences import SilenceStore
 from telltale_server.services.alerts.state import AlertState, StateStore
+from telltale_server.services.metrics.catalog import VOLUME_LOOKBACK, Sample, Window, compute_many
 from telltale_server.streams.health import HealthLog
 from telltale_server.streams.periodic import repeat, wait_any
 from telltale_server.streams.rollups.changes import unsettled

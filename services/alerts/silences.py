@@ -10,9 +10,9 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, Field, model_validator
 
+from telltale_server.schemas.row_versions import next_version
 from telltale_server.schemas.store import Store
 from telltale_server.schemas.times import Time
-from telltale_server.services.alerts.clock import next_version
 
 _COLUMNS = [
     "project_id",

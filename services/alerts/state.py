@@ -9,8 +9,8 @@ from typing import Literal
 
 import orjson
 
+from telltale_server.schemas.row_versions import next_version
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.clock import next_version
 
 StateName = Literal["inactive", "pending", "firing", "resolved"]
 _COLUMNS = [

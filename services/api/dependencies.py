@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from telltale_server.services.alerts.catalog import Filters
 from telltale_server.services.auth.keys import ApiKey, Scope
+from telltale_server.services.metrics.catalog import Filters
 from telltale_server.services.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer tt_...`")

@@ -18,7 +18,6 @@ from telltale_server.schemas.migrate import migrate as apply_migrations
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
 from telltale_server.services import heap
-from telltale_server.services.alerts import standalone as alert_engine
 from telltale_server.services.api.app import create_app
 from telltale_server.services.auth.keys import KeyRing
 from telltale_server.services.auth.projects import bootstrap, create_project, project_exists
@@ -30,6 +29,7 @@ from telltale_server.services.demo import monitor as demo_monitor
 from telltale_server.services.demo import rules as demo_rules
 from telltale_server.services.demo.generator import DemoTraffic
 from telltale_server.services.demo.sender import DemoSender
+from telltale_server.services.jobs import process as background_jobs
 from telltale_server.services.runtime import Runtime, open_cluster, open_local, parse_roles
 from telltale_server.streams import telemetry
 from telltale_server.streams.evaluators import registry
@@ -132,11 +132,11 @@ def keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def alerts(args: argparse.Namespace) -> int:
-    """Cluster mode's alert engine: evaluate rules and notify while holding the lease (a second copy waits)."""
+def jobs(args: argparse.Namespace) -> int:
+    """Cluster mode's background jobs (alerts, drift, curation, rollups), each while holding its lease."""
     settings = settings_from(args)
     telemetry.serve(settings.metrics_port)
-    alert_engine.run(settings)
+    background_jobs.run(settings)
     return 0
 
 

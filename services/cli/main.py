@@ -12,6 +12,7 @@ from telltale_server.schemas.settings import Settings
 from telltale_server.services import log_masking
 from telltale_server.services.cli import cluster, commands
 from telltale_server.services.cli import export as dataset_export
+from telltale_server.services.cli import replay as replay_command
 from telltale_server.services.runtime import ROLES
 
 
@@ -41,9 +42,14 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument("--data-dir", type=Path)
     migrate.set_defaults(run=commands.migrate)
 
-    alerts = sub.add_parser("alerts", help="cluster mode: the alert engine (one active at a time, safe to run two)")
-    alerts.add_argument("--data-dir", type=Path)
-    alerts.set_defaults(run=commands.alerts)
+    jobs = sub.add_parser(
+        "jobs",
+        aliases=["alerts"],
+        help="cluster mode: the background jobs - alert engine, drift, curation, rollups (each one active at a time "
+        "by lease, safe to run two); `alerts` is its former name",
+    )
+    jobs.add_argument("--data-dir", type=Path)
+    jobs.set_defaults(run=commands.jobs)
 
     demo = sub.add_parser("demo", help="send realistic RAG traffic with failures to a running server")
     demo.add_argument("--url", default="http://127.0.0.1:8600")
@@ -80,7 +86,7 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--to", help="with --drift or --rollups: ISO time, end of the range (default: now)")
     replay.add_argument("--project", help="with --drift or --rollups: only this project (default: every project)")
     replay.add_argument("--monitor", help="with --drift: only this monitor id (default: every monitor)")
-    replay.set_defaults(run=cluster.replay)
+    replay.set_defaults(run=replay_command.replay)
 
     export = sub.add_parser("export", help="download a dataset version (jsonl, openai-evals, csv, parquet)")
     export.add_argument("dataset", help="the dataset id (ds_...)")

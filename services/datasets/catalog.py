@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from telltale_server.schemas.row_versions import next_version
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.clock import next_version
 from telltale_server.services.datasets.spec import Dataset, DatasetSpec
 
 _COLUMNS = ["project_id", "dataset_id", "spec", "created_at", "deleted", "version"]

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from telltale_server.schemas.row_versions import next_version
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.clock import next_version
 from telltale_server.services.datasets.assemble import write_items
 from telltale_server.services.datasets.redaction import redact_text
 from telltale_server.services.datasets.selection import Draft, by_ids, select

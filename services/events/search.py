@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from telltale_server.schemas import times
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.catalog import LABELS, Filters
+from telltale_server.services.metrics.catalog import LABELS, Filters
 
 PREVIEW_CHARS = 240
 Feedback = Literal["any", "negative", "none"]

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.catalog import LABELS
+from telltale_server.services.metrics.catalog import LABELS
 from telltale_server.streams.rollups import reader
 from telltale_server.streams.rollups.measures import sources_of
 from telltale_server.streams.rollups.reader import Segment

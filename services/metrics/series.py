@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, Field
 
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.catalog import CATALOG, Filters, Label, Sample, Window, compute_many
+from telltale_server.services.metrics.catalog import CATALOG, Filters, Label, Sample, Window, compute_many
 
 STEPS = (60, 300, 600, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
 """Bucket lengths a chart may use, in seconds; they divide a day, so buckets align on the clock."""

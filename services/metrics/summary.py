@@ -9,8 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.catalog import CATALOG, Filters, Window
-from telltale_server.services.alerts.measured import Measured, measured_sql
+from telltale_server.services.metrics.catalog import CATALOG, Filters, Window
+from telltale_server.services.metrics.measured import Measured, measured_sql
 
 GroupBy = Literal["model", "route", "prompt_version", "environment"]
 

@@ -1,7 +1,7 @@
 """The periodic drift job: for every project and monitor, compute the windows that closed since the last pass.
 
 Both runners drive it the same way: local mode runs it in the server process, cluster mode in the
-`telltale alerts` process while that process holds the drift lease (`gate`). Missed windows are caught
+`telltale jobs` process while that process holds the drift lease (`gate`). Missed windows are caught
 up after downtime; a computed window is never recomputed unless `recompute` is asked (`telltale replay`).
 """
 

@@ -3,7 +3,7 @@
 A rebuild replaces the minute's rows (newest `built_at` wins; groups that vanished get a deleted row), so
 building a minute twice, or after a crash half way, or after a replay, gives the same rows as building it
 once. Both runners drive it the same way: local mode in the server process, cluster mode in
-`telltale alerts` under its own lease (`gate`); `telltale migrate` and `telltale replay --rollups` run it to
+`telltale jobs` under its own lease (`gate`); `telltale migrate` and `telltale replay --rollups` run it to
 the end with a progress bar.
 """
 

@@ -1,8 +1,8 @@
-"""`telltale alerts` run twice: one holds the lease and evaluates, the other waits and takes over."""
+"""`telltale jobs` run twice: one holds the lease and evaluates, the other waits and takes over."""
 
 from __future__ import annotations
 
-from telltale_server.services.alerts.lease import Lease
+from telltale_server.schemas.lease import Lease
 from telltale_server.services.runtime import Runtime
 
 

@@ -120,7 +120,7 @@ def test_alert_deliveries_and_failures_are_counted(api: TelltaleServer) -> None:
 
 
 def test_alerts_process_serves_metrics_on_its_port(tmp_path: Path) -> None:
-    """`telltale alerts` has no API: its series are on TELLTALE_METRICS_PORT."""
+    """`telltale jobs` has no API: its series are on TELLTALE_METRICS_PORT."""
     port = free_port()
     env = {**os.environ, "TELLTALE_DATA_DIR": str(tmp_path / "data"), "TELLTALE_METRICS_PORT": str(port)}
     process = subprocess.Popen(

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from telltale_server.schemas.events import InferenceEvent
-from telltale_server.services.alerts.catalog import Filters, Window, compute
 from telltale_server.services.datasets.catalog import DatasetCatalog
 from telltale_server.services.datasets.spec import DatasetSpec
 from telltale_server.services.datasets.versions import freeze
 from telltale_server.services.demo import monitor as demo_monitor
 from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.services.metrics.catalog import Filters, Window, compute
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.drift import frames
 from telltale_server.streams.drift.compute import compute_window

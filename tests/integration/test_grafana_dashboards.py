@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from telltale_server.schemas.settings import Settings
-from telltale_server.services.alerts.catalog import Filters, Window, compute
 from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.alerts.rules import RuleSpec, RuleStore
+from telltale_server.services.metrics.catalog import Filters, Window, compute
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.rollups.builder import RollupBuilder
 from telltale_server.streams.rollups.reader import ceil_minute, floor_minute

@@ -9,7 +9,7 @@ import pytest
 
 from telltale_server.schemas.events import InferenceEvent
 from telltale_server.schemas.rows import inference_row
-from telltale_server.services.alerts.catalog import Filters, Window, compute
+from telltale_server.services.metrics.catalog import Filters, Window, compute
 from telltale_server.services.metrics.series import metric_series, pick_step
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.sink import Sink

@@ -77,7 +77,7 @@ def test_replay_drift_recomputes_the_windows_asked_for(tmp_path: Path) -> None:
 
 
 def test_cluster_mode_runs_drift_and_curation_in_the_alerts_process(tmp_path: Path) -> None:
-    """`telltale alerts` computes drift windows and appends to continuous datasets while it holds their leases."""
+    """`telltale jobs` computes drift windows and appends to continuous datasets while it holds their leases."""
     server = TelltaleServer(
         tmp_path / "data", env={"TELLTALE_EVALUATORS": '["usage"]', "TELLTALE_DRIFT_ENABLED": "false"}
     )
@@ -99,7 +99,7 @@ def test_cluster_mode_runs_drift_and_curation_in_the_alerts_process(tmp_path: Pa
     query_store(server.data_dir, forget)  # as if local mode's curation had not run: the alerts process must
     env = {**os.environ, "TELLTALE_DATA_DIR": str(server.data_dir), "TELLTALE_DRIFT_INTERVAL_S": "1"}
     alerts = subprocess.Popen(
-        [sys.executable, "-m", "telltale_server.services.cli.main", "alerts"],
+        [sys.executable, "-m", "telltale_server.services.cli.main", "jobs"],
         cwd=ROOT,
         env={**env, "TELLTALE_METRICS_PORT": "0"},
         stderr=subprocess.PIPE,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from telltale_server.schemas.migrate import available
-from telltale_server.services.alerts.catalog import Filters, Window, compute, compute_many
+from telltale_server.services.metrics.catalog import Filters, Window, compute, compute_many
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.evaluators import registry
 from telltale_server.streams.pipeline import Pipeline

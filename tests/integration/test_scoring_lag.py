@@ -10,11 +10,11 @@ import orjson
 from fastapi.testclient import TestClient
 
 from telltale_server.schemas.settings import Settings
-from telltale_server.services.alerts.catalog import Filters, Window, compute
 from telltale_server.services.api.app import create_app
 from telltale_server.services.auth.keys import KeyRing
 from telltale_server.services.auth.projects import create_project
 from telltale_server.services.demo.generator import DemoTraffic
+from telltale_server.services.metrics.catalog import Filters, Window, compute
 from telltale_server.services.runtime import open_local
 from tests.support.isolated import in_fresh_process
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.catalog import CATALOG, Filters, Label, Sample, Window, compute, compute_many
+from telltale_server.services.metrics.catalog import CATALOG, Filters, Label, Sample, Window, compute, compute_many
 from telltale_server.streams.rollups import changes
 
 MEASURED = [name for name, metric in CATALOG.items() if metric.measured is not None]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from telltale_server.services.alerts import engine
-from telltale_server.services.alerts.catalog import Sample
 from telltale_server.services.alerts.state import AlertState, fingerprint
+from telltale_server.services.metrics.catalog import Sample
 from tests.support.alerts import at, rule
 
 

@@ -10,9 +10,9 @@ from pydantic import ValidationError
 
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts import engine
-from telltale_server.services.alerts.catalog import Sample
 from telltale_server.services.alerts.rules import RuleSpec
 from telltale_server.services.alerts.state import AlertState, StateStore
+from telltale_server.services.metrics.catalog import Sample
 from telltale_server.services.runtime import Runtime
 from tests.support.alerts import at, rule
 from tests.unit.test_alert_engine import run

@@ -17,7 +17,7 @@ from tests.support.server import ROOT
 COMPOSE = ROOT / "infra" / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / "infra" / ".env.example"
 VARIABLE = re.compile(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}")
-TELLTALE_ROLES = {"migrate", "api", "evaluate", "store", "alerts"}
+TELLTALE_ROLES = {"migrate", "api", "evaluate", "store", "jobs"}
 SECRETS = {"CLICKHOUSE_PASSWORD", "TELLTALE_INIT_INGEST_KEY", "TELLTALE_INIT_ADMIN_KEY", "GRAFANA_ADMIN_PASSWORD"}
 
 
@@ -93,7 +93,7 @@ def test_every_service_has_an_image_and_the_roles_run_real_commands(compose: dic
         service = services[role]
         assert service["build"] == {"context": "..", "dockerfile": "infra/Dockerfile"}
         args = parser().parse_args(service["command"])
-        assert args.command in {"api", "worker", "alerts", "migrate"}, role
+        assert args.command in {"api", "worker", "jobs", "migrate"}, role
     assert services["evaluate"]["command"] == ["worker", "--roles", "evaluate"]
     assert services["store"]["command"] == ["worker", "--roles", "store"]
     assert services["evaluate"]["deploy"]["replicas"] >= 2

@@ -64,7 +64,7 @@ def test_each_role_runs_a_real_command_with_probes_resources_and_no_root() -> No
         ("Deployment", "telltale-api"): "api",
         ("Deployment", "telltale-evaluate"): "worker",
         ("Deployment", "telltale-store"): "worker",
-        ("Deployment", "telltale-alerts"): "alerts",
+        ("Deployment", "telltale-jobs"): "jobs",
     }
     assert {key for key in found if key[0] in ("Job", "Deployment")} == set(workloads)
     for key, command in workloads.items():

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from telltale_server.services.alerts.catalog import LABELS
 from telltale_server.services.alerts.durations import format_seconds
 from telltale_server.services.alerts.notifier.model import Alert, Notification
+from telltale_server.services.metrics.catalog import LABELS
 
 PAYLOAD_VERSION = "1"
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")

@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from telltale_server.services.alerts.catalog import CATALOG
 from telltale_server.services.alerts.channels.config import describe
 from telltale_server.services.alerts.notifier.model import Alert, Group, LogEntry, Notification
 from telltale_server.services.alerts.rules import Rule
 from telltale_server.services.alerts.silences import Silence
 from telltale_server.services.alerts.state import AlertState
+from telltale_server.services.metrics.catalog import CATALOG
 
 TRAFFIC_STOPPED = ("volume.count", ("<", "<="))
 

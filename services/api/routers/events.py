@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from telltale_server.services.alerts.catalog import Filters
 from telltale_server.services.api.dependencies import label_filters, require, runtime
 from telltale_server.services.api.errors import invalid, invalid_body, responses
 from telltale_server.services.api.ranges import From, To, time_range
@@ -23,6 +22,7 @@ from telltale_server.services.events.search import (
     parse_label,
     search_events,
 )
+from telltale_server.services.metrics.catalog import Filters
 from telltale_server.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["read"], responses=responses(401, 403))

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from telltale_server.services.alerts.catalog import CATALOG, Filters, Label, Window, compute
 from telltale_server.services.alerts.durations import parse
 from telltale_server.services.api.dependencies import label_filters, require, runtime
 from telltale_server.services.api.errors import invalid, responses
 from telltale_server.services.api.paths import METRIC_NAME
 from telltale_server.services.api.ranges import ANY_LENGTH, From, To, time_range
 from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.metrics.catalog import CATALOG, Filters, Label, Window, compute
 from telltale_server.services.metrics.summary import GroupBy, Summary, summarize
 from telltale_server.services.runtime import Runtime
 

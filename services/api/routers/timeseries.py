@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
-from telltale_server.services.alerts.catalog import CATALOG, Filters, Label
 from telltale_server.services.api.dependencies import label_filters, require, runtime
 from telltale_server.services.api.errors import invalid, responses
 from telltale_server.services.api.ranges import From, To, time_range
 from telltale_server.services.auth.keys import ApiKey
+from telltale_server.services.metrics.catalog import CATALOG, Filters, Label
 from telltale_server.services.metrics.labels import LabelValues, label_values
 from telltale_server.services.metrics.series import MAX_POINTS, STEPS, Series, metric_series, pick_step
 from telltale_server.services.runtime import Runtime

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.metric_window import LABELS, Window
+from telltale_server.services.metrics.metric_window import LABELS, Window
 from telltale_server.streams.rollups import reader
 from telltale_server.streams.rollups.measures import LATENCY_BINS_PER_E, ZERO_BIN, sources_of
 from telltale_server.streams.rollups.reader import Segment

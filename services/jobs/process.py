@@ -1,5 +1,5 @@
-"""`telltale alerts`: the alert engine, the drift job, dataset curation and the rollup builder (cluster mode),
-each one active at a time by lease."""
+"""`telltale jobs` (formerly `telltale alerts`): the alert engine, the drift job, dataset curation and the rollup
+builder of cluster mode, each one active at a time by lease."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import asyncio
 import logging
 import signal
 
+from telltale_server.schemas.lease import Lease
 from telltale_server.schemas.migrate import migrate
 from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.lease import Lease
 from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.datasets.continuous import CurationJob
 from telltale_server.streams.drift.job import DriftJob
@@ -41,5 +41,5 @@ async def _until_signalled(loop: AlertLoop, jobs: list[DriftJob | CurationJob | 
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    log.info("alert engine started (holder %s)", loop.lease.holder if loop.lease else "local")
+    log.info("background jobs started (holder %s)", loop.lease.holder if loop.lease else "local")
     await asyncio.gather(loop.run(stop), *(job.run(stop) for job in jobs))

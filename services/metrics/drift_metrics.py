@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from telltale_server.services.alerts.metric_window import LABELS, Window
+from telltale_server.services.metrics.metric_window import LABELS, Window
 
 
 def _where(window: Window, table_has_tags: bool, start: str = "start") -> str:

@@ -14,8 +14,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from telltale_server.schemas.row_versions import next_version
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.clock import next_version
 
 NAME = "alerts.evaluator"
 

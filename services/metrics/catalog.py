@@ -17,9 +17,9 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from telltale_server.schemas.store import Store
-from telltale_server.services.alerts.drift_metrics import drift_query
-from telltale_server.services.alerts.measured import Measured, measured_sql, quantile
-from telltale_server.services.alerts.metric_window import LABELS, Filters, Label, Sample, Window
+from telltale_server.services.metrics.drift_metrics import drift_query
+from telltale_server.services.metrics.measured import Measured, measured_sql, quantile
+from telltale_server.services.metrics.metric_window import LABELS, Filters, Label, Sample, Window
 from telltale_server.streams.evaluators.usage import UsageEvaluator
 from telltale_server.streams.runners.local import LocalRunner
 
