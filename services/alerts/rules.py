@@ -13,11 +13,11 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from telltale_server.schemas.durations import Duration
 from telltale_server.schemas.row_versions import next_version
 from telltale_server.schemas.store import Store
 from telltale_server.services import log_masking
 from telltale_server.services.alerts.channels.config import Channel, secrets
-from telltale_server.services.alerts.durations import Duration
 from telltale_server.services.metrics.catalog import CATALOG, Filters, Label
 from telltale_server.streams.health import JobError
 

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from telltale_server.schemas.durations import Duration
 from telltale_server.schemas.times import Time, utc
-from telltale_server.services.alerts.durations import Duration
 from telltale_server.streams.health import JobError
 
 Label = Literal["model", "route", "prompt_version", "environment"]

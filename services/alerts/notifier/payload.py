@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from telltale_server.services.alerts.durations import format_seconds
+from telltale_server.schemas.durations import format_seconds
 from telltale_server.services.alerts.notifier.model import Alert, Notification
 from telltale_server.services.metrics.catalog import LABELS
 

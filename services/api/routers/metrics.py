@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from telltale_server.services.alerts.durations import parse
+from telltale_server.schemas.durations import parse
 from telltale_server.services.api.dependencies import label_filters, require, runtime
 from telltale_server.services.api.errors import invalid, responses
 from telltale_server.services.api.paths import METRIC_NAME
