@@ -161,7 +161,9 @@ def closing_paren(text: str, start: int) -> int:
 
 def split_top_level(text: str) -> list[str]:
     """Split on the commas outside parentheses and quotes (the operations of one ALTER)."""
-    parts, depth, quote, current = [], 0, "", []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for index, char in enumerate(text):
         if quote:
             if char == quote and text[index - 1] != "\\":

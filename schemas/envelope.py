@@ -100,7 +100,7 @@ def read_envelope(headers: Sequence[tuple[str, bytes]]) -> Envelope:
         raise EnvelopeError(f"`{RECEIVED_AT}` header is missing or not an ISO 8601 time") from None
     if received_at.tzinfo is None:
         raise EnvelopeError(f"`{RECEIVED_AT}` header has no UTC offset")
-    return Envelope(project_id, kind, SCHEMA_VERSION, received_at)  # type: ignore[arg-type]
+    return Envelope(project_id, kind, SCHEMA_VERSION, received_at)
 
 
 EpochTime = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,9})?$")]
@@ -156,7 +156,7 @@ def read_evaluations(headers: Sequence[tuple[str, bytes]], value: bytes) -> list
     project_id = header(headers, PROJECT)
     if not project_id:
         raise EnvelopeError(f"missing `{PROJECT}` header on an evaluations record")
-    rows: list[dict[str, Any]] = _ROWS.validate_json(value)  # type: ignore[assignment]
+    rows: list[dict[str, Any]] = _ROWS.validate_json(value)  # type: ignore[assignment]  # rows are the TypedDict EvaluationRow, read as plain dicts by the sink
     for row in rows:
         if row["project_id"] != project_id:
             raise EnvelopeError(f"row of project {row['project_id']!r} in a record of project {project_id!r}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -72,15 +73,24 @@ def _utc(value: datetime) -> datetime:
     return value
 
 
-_HORIZON: list[float | datetime] = [0.0, times.EARLIEST]
+@dataclass
+class _Horizon:
+    """The latest time an event may carry, and when (monotonic seconds) it was last read from the clock."""
+
+    read_at: float = -1.0
+    latest: datetime = times.EARLIEST
+
+
+_HORIZON = _Horizon()
 
 
 def _horizon() -> datetime:
     """Now plus the allowed clock skew, read from the clock at most once a second (it is per event)."""
     tick = time.monotonic()
-    if tick - _HORIZON[0] >= 1.0:
-        _HORIZON[:] = [tick, datetime.now(UTC) + timedelta(hours=limits.MAX_CLOCK_SKEW_HOURS, seconds=1)]
-    return _HORIZON[1]  # type: ignore[return-value]
+    if tick - _HORIZON.read_at >= 1.0:
+        _HORIZON.read_at = tick
+        _HORIZON.latest = datetime.now(UTC) + timedelta(hours=limits.MAX_CLOCK_SKEW_HOURS, seconds=1)
+    return _HORIZON.latest
 
 
 class ChatMessage(BaseModel):
@@ -136,10 +146,14 @@ def _passage(text: str) -> Context:
     return Context(text=text)
 
 
-PassageIn = Annotated[
-    Context | Annotated[str, StringConstraints(max_length=limits.MAX_CONTEXT_CHARS), AfterValidator(_passage)],
-    Field(union_mode="left_to_right"),
-]
+if TYPE_CHECKING:
+    PassageIn = Context
+    """What code reads: a plain string has become a Context by the time an event is validated."""
+else:
+    PassageIn = Annotated[
+        Context | Annotated[str, StringConstraints(max_length=limits.MAX_CONTEXT_CHARS), AfterValidator(_passage)],
+        Field(union_mode="left_to_right"),
+    ]
 """A passage object, or a string read as one: the object is checked in compiled code, only a string costs a call."""
 
 
@@ -265,7 +279,7 @@ class FeedbackEvent(_Contract):
         if self.kind == "thumbs":
             return 1.0 if self.value else 0.0
         if self.kind == "rating":
-            return (float(self.value) - RATING_MIN) / (RATING_MAX - RATING_MIN)  # type: ignore[arg-type]
+            return (float(self.value) - RATING_MIN) / (RATING_MAX - RATING_MIN)  # type: ignore[arg-type]  # a rating's value was checked to be a number by the validator above
         return None
 
     def is_negative(self) -> bool:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from telltale_server.schemas.evaluation import Evaluation
 from telltale_server.schemas.events import FeedbackEvent, InferenceEvent
+
+R = TypeVar("R")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -168,3 +172,20 @@ def feedback_event(row: dict[str, Any]) -> FeedbackEvent:
             "attributes": orjson.loads(row["attributes"]),
         }
     )
+
+
+def record(
+    kind: type[R], row: Mapping[str, Any], json_columns: Collection[str] = (), renamed: Mapping[str, str] | None = None
+) -> R:
+    """A stored row as a dataclass or pydantic model: `renamed` columns take their field's name, JSON columns are
+    parsed, and columns the class has no field for (versions, tombstones) are left out."""
+    names = renamed or {}
+    fields = (
+        {field.name for field in dataclasses.fields(kind)} if dataclasses.is_dataclass(kind) else set(kind.model_fields)  # type: ignore[attr-defined]  # not a dataclass, so a pydantic model: mypy cannot narrow type[R] by is_dataclass
+    )
+    values = {}
+    for column, value in row.items():
+        field = names.get(column, column)
+        if field in fields:
+            values[field] = orjson.loads(value) if column in json_columns else value
+    return kind(**values)

@@ -56,7 +56,10 @@ class Store:
         return self.client().command(sql, parameters=parameters)
 
     def rows(
-        self, sql: str, parameters: dict[str, Any] | None = None, column_formats: dict[str, str] | None = None
+        self,
+        sql: str,
+        parameters: dict[str, Any] | None = None,
+        column_formats: dict[str, str | dict[str, str]] | None = None,
     ) -> list[dict[str, Any]]:
         """Run a query and return its rows as dicts keyed by column name (`{"col": "bytes"}` keeps raw bytes)."""
         result = self.client().query(sql, parameters=parameters, column_formats=column_formats)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
@@ -112,13 +112,13 @@ class KafkaEvent(Protocol):
     def message(self) -> object: ...
 
 
-def kafka_progress(runner: str, events: Iterable[KafkaEvent], highwater: Callable[[object], int | None]) -> None:
+def kafka_progress(runner: str, events: Iterable[KafkaEvent], highwater: Callable[[Any], int | None]) -> None:
     """A consumer's standing after a batch: records between it and the partitions' ends, and how far its
     slowest partition's last record is behind the wall clock."""
     last: dict[object, tuple[int, float]] = {}
     for event in events:
         message = event.message
-        last[message.tp] = (message.offset, message.timestamp)  # type: ignore[attr-defined]
+        last[message.tp] = (message.offset, message.timestamp)  # type: ignore[attr-defined]  # faust's EventT types its message loosely; a consumed record has tp, offset and timestamp
     if not last:
         return
     backlog = 0

@@ -83,7 +83,7 @@ class AlertLoop:
         """Every stored rule (deleted ones too, for their resolves); returns the enabled, live ones."""
         everything, unreadable = self.rule_store.every()
         for broken in unreadable:
-            self.health.failed(broken.project_id, broken.rule_id, broken.error)
+            self.health.failed(broken.project_id, broken.id, broken.error)
         self.rules = {(rule.project_id, rule.id): rule for rule, _ in everything}
         return [rule for rule, live in everything if live and rule.enabled]
 
@@ -95,8 +95,8 @@ class AlertLoop:
         active = self._load_rules()
         changes: list[tuple[AlertState | None, AlertState]] = []
         found: dict[tuple[str, str], list[Sample] | None] = {}
-        for samples in self._queries.map(self._batch, batches(active, now, self._unsettled(active, now))):
-            found.update(samples)
+        for batch in self._queries.map(self._batch, batches(active, now, self._unsettled(active, now))):
+            found.update(batch)
         for rule in active:
             if (samples := found[(rule.project_id, rule.id)]) is not None:
                 try:

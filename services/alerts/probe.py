@@ -34,7 +34,7 @@ async def probe(
 ) -> list[ProbeResult]:
     """One attempt per channel, no retries, nothing stored; the body says `"reason": "test"`."""
     now = datetime.now(UTC)
-    labels = {label: f"<{label}>" for label in rule.group_by}
+    labels: dict[str, str] = {label: f"<{label}>" for label in rule.group_by}
     state = AlertState(
         rule.project_id, rule.id, labels, "firing", rule.threshold, rule.min_samples, now, now, None, now
     )

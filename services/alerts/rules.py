@@ -6,7 +6,6 @@ import logging
 import operator
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -14,7 +13,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from telltale_server.schemas.durations import Duration
-from telltale_server.schemas.row_versions import next_version
+from telltale_server.schemas.spec_tables import SpecTable, Unreadable
 from telltale_server.schemas.store import Store
 from telltale_server.services import log_masking
 from telltale_server.services.alerts.channels.config import Channel, secrets
@@ -124,20 +123,12 @@ class Rule(RuleSpec):
     )
 
 
-@dataclass(frozen=True)
-class Unreadable:
-    """A stored rule that no longer validates: skipped by the engine, its reason recorded."""
-
-    project_id: str
-    rule_id: str
-    error: str
-
-
 class RuleStore:
     """CRUD on alert_rules; each save is a new version of the row, deletion a tombstone."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.table = SpecTable(store, "alert_rules", "rule_id")
 
     def save(self, project_id: str, spec: RuleSpec, rule_id: str | None = None) -> Rule:
         """Create (no id) or replace a rule; returns it as stored."""
@@ -150,60 +141,38 @@ class RuleStore:
             created = existing.created_at
         rule_id = rule_id or uuid.uuid4().hex[:16]
         body = spec.model_dump_json(by_alias=True, context={"reveal": True})
-        row = [project_id, rule_id, body, created, 0, next_version()]
-        self.store.client().insert(
-            "alert_rules", [row], column_names=["project_id", "rule_id", "spec", "created_at", "deleted", "version"]
-        )
+        self.table.write(project_id, rule_id, body, created)
         return _rule(project_id, rule_id, body, created, now)
 
     def delete(self, project_id: str, rule_id: str) -> bool:
         """Tombstone the rule; its spec stays, so the alerts it leaves behind can still send their resolves."""
-        rows = self._rows(
+        rows = self.table.rows(
             "deleted = 0 AND project_id = {p:String} AND rule_id = {r:String}", {"p": project_id, "r": rule_id}
         )
         if not rows:
             return False
-        row = [project_id, rule_id, rows[0]["spec"], rows[0]["created_at"], 1, next_version()]
-        self.store.client().insert(
-            "alert_rules", [row], column_names=["project_id", "rule_id", "spec", "created_at", "deleted", "version"]
-        )
+        self.table.write(project_id, rule_id, rows[0]["spec"], rows[0]["created_at"], deleted=True)
         return True
 
     def get(self, project_id: str, rule_id: str) -> Rule | None:
         found = self._select("project_id = {p:String} AND rule_id = {r:String}", {"p": project_id, "r": rule_id})
         return found[0] if found else None
 
-    def list(self, project_id: str) -> list[Rule]:
+    def of_project(self, project_id: str) -> list[Rule]:
         return self._select("project_id = {p:String}", {"p": project_id})
 
     def every(self) -> tuple[list[tuple[Rule, bool]], list[Unreadable]]:
         """Every project's rules with whether each is live (not deleted): what the engine works from; and the
         stored rules that no longer validate, which the engine skips and records."""
-        rules, unreadable = [], []
-        for row in self._rows("1", {}):
-            try:
-                rules.append((_from_row(row), not row["deleted"]))
-            except ValidationError as error:
-                unreadable.append(Unreadable(row["project_id"], row["rule_id"], f"stored rule is invalid: {error}"))
-        return rules, unreadable
+        found, unreadable = self.table.parsed(self.table.rows("1", {}), _from_row)
+        return [(rule, not row["deleted"]) for rule, row in found], unreadable
 
     def _select(self, where: str, params: dict[str, str]) -> list[Rule]:
         """The rules that match; a stored rule that no longer validates is left out (the engine records why)."""
-        found = []
-        for row in self._rows(f"deleted = 0 AND {where}", params):
-            try:
-                found.append(_from_row(row))
-            except ValidationError:
-                log.warning("alert rule %s of project %s no longer validates", row["rule_id"], row["project_id"])
-        return found
-
-    def _rows(self, where: str, params: dict[str, str]) -> list[dict]:
-        return self.store.rows(
-            "SELECT project_id, rule_id, spec, created_at, deleted, "
-            "fromUnixTimestamp64Nano(toInt64(version)) AS updated_at "
-            f"FROM alert_rules FINAL WHERE {where} ORDER BY created_at, rule_id",
-            params,
-        )
+        found, unreadable = self.table.parsed(self.table.rows(f"deleted = 0 AND {where}", params), _from_row)
+        for broken in unreadable:
+            log.warning("alert rule %s of project %s no longer validates", broken.id, broken.project_id)
+        return [rule for rule, _ in found]
 
 
 def _from_row(row: dict) -> Rule:

@@ -11,6 +11,7 @@ import orjson
 from pydantic import BaseModel, Field, model_validator
 
 from telltale_server.schemas.row_versions import next_version
+from telltale_server.schemas.rows import record
 from telltale_server.schemas.store import Store
 from telltale_server.schemas.times import Time
 
@@ -123,7 +124,7 @@ class SilenceStore:
         found = self._select("project_id = {p:String} AND silence_id = {s:String}", {"p": project_id, "s": silence_id})
         return found[0] if found else None
 
-    def list(self, project_id: str) -> list[Silence]:
+    def of_project(self, project_id: str) -> list[Silence]:
         return self._select("project_id = {p:String}", {"p": project_id})
 
     def active(self, now: datetime) -> list[Silence]:
@@ -150,16 +151,4 @@ class SilenceStore:
         rows = self.store.rows(
             f"SELECT * FROM alert_silences FINAL WHERE deleted = 0 AND {where} ORDER BY created_at", params
         )
-        return [
-            Silence(
-                id=row["silence_id"],
-                project_id=row["project_id"],
-                matchers=orjson.loads(row["matchers"]),
-                starts_at=row["starts_at"],
-                ends_at=row["ends_at"],
-                created_by=row["created_by"],
-                comment=row["comment"],
-                created_at=row["created_at"],
-            )
-            for row in rows
-        ]
+        return [record(Silence, row, ("matchers",), {"silence_id": "id"}) for row in rows]

@@ -10,6 +10,7 @@ from typing import Literal
 import orjson
 
 from telltale_server.schemas.row_versions import next_version
+from telltale_server.schemas.rows import record
 from telltale_server.schemas.store import Store
 
 StateName = Literal["inactive", "pending", "firing", "resolved"]
@@ -138,16 +139,4 @@ class StateStore:
 
 
 def _state(row: dict) -> AlertState:
-    return AlertState(
-        project_id=row["project_id"],
-        rule_id=row["rule_id"],
-        labels=orjson.loads(row["labels"]),
-        state=row["state"],
-        value=row["value"],
-        samples=row["samples"],
-        active_since=row["active_since"],
-        fired_at=row["fired_at"],
-        resolved_at=row["resolved_at"],
-        evaluated_at=row["evaluated_at"],
-        cleared_since=row.get("cleared_since"),
-    )
+    return record(AlertState, row, ("labels",))

@@ -79,7 +79,7 @@ def list_alerts(store: Store, project_id: str, state: StateName | None, rule_id:
     ]
     order = {"firing": 0, "pending": 1, "resolved": 2, "inactive": 3}
     states.sort(key=lambda s: (order[s.state], -s.evaluated_at.timestamp()))
-    names = {rule.id: rule.name for rule in RuleStore(store).list(project_id)}
+    names = {rule.id: rule.name for rule in RuleStore(store).of_project(project_id)}
     return [_view(store, s, names.get(s.rule_id)) for s in states]
 
 

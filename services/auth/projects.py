@@ -60,7 +60,7 @@ def bootstrap(store: Store, keys: KeyRing, settings: Settings) -> Bootstrap | No
     for scope, given in (("ingest", settings.init_ingest_key), ("admin", settings.init_admin_key)):
         if given is not None and keys.lookup(given) is not None:
             continue
-        made[scope], _ = keys.create(project_id, (scope,), f"initial {scope} key", key=given)  # type: ignore[arg-type]
+        made[scope], _ = keys.create(project_id, (scope,), f"initial {scope} key", key=given)  # type: ignore[arg-type]  # the scope tuple holds a literal scope name, which mypy widens to str in the loop
         if given is not None:
             configured.add(scope)
     if not made:

@@ -126,7 +126,7 @@ def keys_create(args: argparse.Namespace) -> int:
     if not project_exists(store, args.project):
         create_project(store, args.project)
     scopes = tuple(scope.strip() for scope in args.scopes.split(",") if scope.strip())
-    key, api_key = KeyRing(store).create(args.project, scopes, args.name)  # type: ignore[arg-type]
+    key, api_key = KeyRing(store).create(args.project, scopes, args.name)
     print(f"{key}\n(project {api_key.project_id}, scopes {','.join(api_key.scopes)}; shown once, store it now)")
     store.close()
     return 0

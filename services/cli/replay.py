@@ -81,7 +81,7 @@ def _replay_drift(url: str, start: datetime, end: datetime, args: argparse.Names
         projects = [args.project] if args.project else sorted(active_projects(store, start - ACTIVE_WITHIN))
         computed = 0
         for project_id in projects:
-            for monitor in StoredMonitors(store).list(project_id):
+            for monitor in StoredMonitors(store).of_project(project_id):
                 if args.monitor in (None, monitor.monitor_id) and not monitor.problem:
                     computed += asyncio.run(job.recompute(monitor, start, end))
     finally:

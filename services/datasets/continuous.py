@@ -38,7 +38,7 @@ class CurationJob:
         appended: dict[str, int] = {}
         datasets, unreadable = DatasetCatalog(self.store).continuous()
         for broken in unreadable:
-            self.health.failed(broken.project_id, broken.dataset_id, broken.error)
+            self.health.failed(broken.project_id, broken.id, broken.error)
         for dataset in datasets:
             try:
                 appended[dataset.id] = append(self.store, dataset, now)

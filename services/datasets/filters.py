@@ -35,8 +35,8 @@ def where(project_id: str, query: Query, clause: Clause) -> str:
         if values := getattr(query, label):
             parts.append(f"{label} IN {clause.bind(values, 'Array(String)')}")
     if query.drift is not None:
-        for label, value in query.drift.labels().items():
-            parts.append(f"{label} = {clause.bind(value, 'String')}")
+        for column, value in query.drift.labels().items():
+            parts.append(f"{column} = {clause.bind(value, 'String')}")
     if query.tags:
         parts.append(f"hasAll(tags, {clause.bind(query.tags, 'Array(String)')})")
     failures = _failures(p, query, clause, start, end)

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, Field
 
+from telltale_server.schemas.rows import record
 from telltale_server.schemas.store import Store
 
 PAGE_SIZE = 5000
@@ -58,23 +59,12 @@ def pages(
 
 def to_item(row: dict[str, Any]) -> Item:
     """A stored row as the API shows it: JSON columns parsed, the input as text or messages."""
-    return Item(
-        position=row["position"],
-        event_id=row["event_id"],
-        event_ts=row["event_ts"],
-        input=orjson.loads(row["input_messages"]) if row["input_messages"] else row["input_text"],
-        output=row["output"],
-        contexts=orjson.loads(row["contexts"] or "[]"),
-        ground_truth=row["ground_truth"],
-        feedback=orjson.loads(row["feedback"]),
-        evaluations=orjson.loads(row["evaluations"]),
-        model=row["model"],
-        route=row["route"],
-        prompt_version=row["prompt_version"],
-        environment=row["environment"],
-        label=row["label"],
-        note=row["note"],
-    )
+    columns = {
+        **row,
+        "input": orjson.loads(row["input_messages"]) if row["input_messages"] else row["input_text"],
+        "contexts": row["contexts"] or "[]",
+    }
+    return record(Item, columns, ("contexts", "feedback", "evaluations"))
 
 
 def contains(store: Store, project_id: str, dataset_id: str, event_id: str) -> bool:

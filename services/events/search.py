@@ -119,12 +119,12 @@ def _conditions(project_id: str, query: EventQuery) -> tuple[list[str], dict[str
         params["text"] = query.text.strip()
     in_window = "project_id = {p:String} AND ts >= {start:DateTime64(3)} AND ts < {end:DateTime64(3)}"
     for i, pair in enumerate(query.labels):
-        evaluator, label = parse_label(pair)
+        evaluator, label_value = parse_label(pair)
         where.append(
             f"event_id IN (SELECT event_id FROM evaluations WHERE {in_window} "
             f"AND evaluator = {{ev{i}:String}} AND label = {{lb{i}:String}})"
         )
-        params |= {f"ev{i}": evaluator, f"lb{i}": label}
+        params |= {f"ev{i}": evaluator, f"lb{i}": label_value}
     if query.feedback:
         given = (
             "SELECT inference_id FROM feedback_events WHERE project_id = {p:String} AND ts >= {start:DateTime64(3)} "

@@ -79,7 +79,7 @@ def _json(body: bytes) -> list[RawItem]:
 
 def _ndjson(body: bytes) -> list[RawItem]:
     """Each non-blank line is an item; a bad line is that item's error, not the batch's."""
-    items = []
+    items: list[RawItem] = []
     for line in body.split(b"\n"):
         line = line.rstrip(b"\r")
         if not line.strip():

@@ -62,8 +62,12 @@ class StoreEventLog:
         async with self._lock:
             received_at, written = await asyncio.to_thread(self._append, project_id, kind, events)
             if kind == "inference" and self.on_inference is not None and any(written):
-                fresh = [ProjectEvent(project_id, e) for e, new in zip(events, written, strict=True) if new]
-                self.on_inference(received_at, fresh)  # type: ignore[arg-type]
+                fresh = [
+                    ProjectEvent(project_id, event)
+                    for event, new in zip(events, written, strict=True)
+                    if new and isinstance(event, InferenceEvent)
+                ]
+                self.on_inference(received_at, fresh)
         return written
 
     async def dead_letters(self, letters: Sequence[DeadLetter]) -> None:
@@ -75,9 +79,9 @@ class StoreEventLog:
         received_at = self._next_received_at()
         new = [event for event, is_new in zip(events, flags, strict=True) if is_new]
         if kind == "inference":
-            self.sink.inference([inference_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]
+            self.sink.inference([inference_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]  # kind says which contract the events are; the union is narrowed by it, not by type
         else:
-            self.sink.feedback([feedback_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]
+            self.sink.feedback([feedback_row(project_id, e, received_at) for e in new])  # type: ignore[arg-type]  # kind says which contract the events are; the union is narrowed by it, not by type
         return received_at, flags
 
     def _next_received_at(self) -> datetime:

@@ -24,7 +24,7 @@ CONTRACTS: dict[Kind, type[InferenceEvent] | type[FeedbackEvent]] = {
     "feedback": FeedbackEvent,
 }
 BATCHES: dict[Kind, TypeAdapter[list[Event]]] = {
-    kind: TypeAdapter(list[model])  # type: ignore[valid-type]
+    kind: TypeAdapter(list[model])  # type: ignore[valid-type]  # a TypeAdapter per contract class, built from a variable: valid at run time, not a static type
     for kind, model in CONTRACTS.items()
 }
 ACCEPTED, DUPLICATE = "accepted", "duplicate"
@@ -122,7 +122,8 @@ class IngestService:
                 return await self.accept(project_id, kind, events, [item.index for item in items])
         verdicts = validate(items, CONTRACTS[kind])
         valid = [verdict for verdict in verdicts if verdict.event is not None]
-        written = await self.log.append(project_id, kind, [verdict.event for verdict in valid]) if valid else []
+        events = [verdict.event for verdict in valid if verdict.event is not None]
+        written = await self.log.append(project_id, kind, events) if events else []
         fresh = {verdict.item.index: is_new for verdict, is_new in zip(valid, written, strict=True)}
         await self.log.dead_letters(
             [_dead_letter(project_id, source, kind, verdict) for verdict in verdicts if verdict.event is None]

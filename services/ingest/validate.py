@@ -26,7 +26,7 @@ class Verdict(Generic[M]):
     def event_id(self) -> str | None:
         """The event id as sent, when one can be read, so a rejected item can still be traced."""
         if self.event is not None:
-            return str(self.event.event_id)  # type: ignore[attr-defined]
+            return str(self.event.event_id)  # type: ignore[attr-defined]  # event is either contract, and both have event_id; the union type lacks a common base
         value = self.item.value
         event_id = value.get("event_id") if isinstance(value, dict) else None
         return event_id if isinstance(event_id, str) else None

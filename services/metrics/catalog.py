@@ -237,8 +237,8 @@ def compute_many(store: Store, metrics: list[str], window: Window) -> dict[str, 
         else:
             batches.setdefault(measured.lookback, []).append(name)
     for names in batches.values():
-        measured = [CATALOG[name].measured for name in names]
-        rows = store.rows(*measured_sql(store, [m for m in measured if m is not None], window))
+        together = [CATALOG[name].measured for name in names]
+        rows = store.rows(*measured_sql(store, [m for m in together if m is not None], window))
         grouped = bool(window.group_by or window.step)
         for i, name in enumerate(names):
             found[name] = _samples(rows, window, f"_{i}", grouped)
@@ -253,6 +253,6 @@ def _samples(rows: list[dict[str, Any]], window: Window, suffix: str, grouped: b
             continue
         value = row[f"value{suffix}"]
         value = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
-        labels = {label: str(row[label]) for label in window.group_by}
+        labels: dict[str, str] = {label: str(row[label]) for label in window.group_by}
         samples.append(Sample(labels, value, int(row[f"samples{suffix}"] or 0), row.get("bucket")))
     return samples

@@ -49,7 +49,7 @@ def measured_sql(store: Store, metrics: list[Measured], window: Window) -> tuple
     for label in LABELS:
         if values := getattr(window.filters, label):
             params[f"f_{label}"] = values
-    keys = list(window.group_by)
+    keys: list[str] = list(window.group_by)
     columns = list(keys)
     if window.step:
         columns.append("toStartOfInterval(minute, toIntervalSecond({step:UInt32})) AS bucket")

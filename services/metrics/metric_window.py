@@ -67,7 +67,8 @@ class Window:
         """`SELECT <labels>, <select> FROM <source> GROUP BY <labels>`; ungrouped it always returns one row.
 
         With a step, the bucket of the source's `ts` is one more key."""
-        columns, keys = list(self.group_by), list(self.group_by)
+        columns: list[str] = list(self.group_by)
+        keys: list[str] = list(self.group_by)
         if self.step:
             columns.append("toStartOfInterval(ts, toIntervalSecond({step:UInt32})) AS bucket")
             keys.append("bucket")

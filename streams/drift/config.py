@@ -75,7 +75,7 @@ class MonitorConfig(BaseModel):
     enabled: bool = True
     window_s: int = Field(3600, ge=60, le=7 * 86400, description="tumbling window length in seconds")
     reference: Reference = Field(default_factory=Reference)
-    segments: list[SegmentField] = Field(default_factory=lambda: ["model", "route"])
+    segments: list[SegmentField] = Field(default_factory=lambda: list[SegmentField](["model", "route"]))
     top_k: int = Field(5, ge=1, le=50, description="per segment field: the K busiest values; the rest pooled")
     min_samples: int = Field(50, ge=10, le=1_000_000, description="per side and signal; below it: insufficient data")
     signals: list[str] | None = Field(

@@ -76,7 +76,7 @@ class DriftJob:
             if only is not None and project_id not in only:
                 continue
             try:
-                monitors = await asyncio.to_thread(self.monitors.list, project_id)
+                monitors = await asyncio.to_thread(self.monitors.of_project, project_id)
             except Exception as error:
                 self.health.failed(project_id, PROJECT, error)
                 continue

@@ -16,7 +16,7 @@ class StoredMonitors:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def list(self, project_id: str) -> list[Monitor]:
+    def of_project(self, project_id: str) -> list[Monitor]:
         """The project's monitors, the implicit default first unless it was stored or deleted."""
         rows = self.store.rows(
             "SELECT monitor_id, config, deleted, updated_at FROM drift_monitors FINAL WHERE project_id = {p:String} "
@@ -29,7 +29,7 @@ class StoredMonitors:
         return found
 
     def get(self, project_id: str, monitor_id: str) -> Monitor | None:
-        return next((m for m in self.list(project_id) if m.monitor_id == monitor_id), None)
+        return next((m for m in self.of_project(project_id) if m.monitor_id == monitor_id), None)
 
     def put(self, project_id: str, monitor_id: str, config: MonitorConfig) -> Monitor:
         now = datetime.now(UTC)

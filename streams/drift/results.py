@@ -73,7 +73,7 @@ def write(store: Store, key: WindowKey, results: list[SegmentResult]) -> list[st
     if reports:
         client.insert("drift_reports", reports, column_names=["project_id", "run_id", "html", "computed_at"])
     client.insert("drift_runs", runs, column_names=RUN_COLUMNS)
-    return [row[1] for row in runs]
+    return [str(row[1]) for row in runs]
 
 
 HEAD_COLUMNS = ["project_id", "run_id", "monitor_id", "window_start", "window_end", "segment"]

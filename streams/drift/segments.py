@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,7 +20,7 @@ class Segment:
     reference: pd.DataFrame
 
 
-def split(current: pd.DataFrame, reference: pd.DataFrame, fields: list[str], top_k: int) -> Iterator[Segment]:
+def split(current: pd.DataFrame, reference: pd.DataFrame, fields: Sequence[str], top_k: int) -> Iterator[Segment]:
     """'all' first; per field, its top-K values by current volume, then the pooled rest when there is one.
 
     The values are chosen on the current window, so a value that appears only now is its own segment."""

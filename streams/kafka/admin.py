@@ -33,7 +33,7 @@ _TOPIC_ALREADY_EXISTS = 36
 
 def _raise_errors(response: object) -> None:
     """Fail on any error but 'already exists' (another process won the race, which is fine)."""
-    for name, code, *rest in response.topic_errors:  # type: ignore[attr-defined]
+    for name, code, *rest in response.topic_errors:  # type: ignore[attr-defined]  # aiokafka types create_topics' answer as Response; it is CreateTopicsResponse
         if code not in (0, _TOPIC_ALREADY_EXISTS):
             message = rest[0] if rest else ""
             raise RuntimeError(f"could not create topic {name}: error {code} {message}")

@@ -76,12 +76,13 @@ class EvaluateRole:
             stream_wait_empty=False,
         )
         raw = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-        source = app.topic(topics.INFERENCE.name, **raw)  # type: ignore[arg-type]
-        sink = app.topic(topics.EVALUATIONS.name, **raw)  # type: ignore[arg-type]
+        source = app.topic(topics.INFERENCE.name, **raw)  # type: ignore[arg-type]  # faust types the codec arguments as CodecArg; the raw names and bytes types are what it takes
+        sink = app.topic(topics.EVALUATIONS.name, **raw)  # type: ignore[arg-type]  # faust types the codec arguments as CodecArg; the raw names and bytes types are what it takes
 
         @app.agent(source, name="evaluate")
         async def evaluate(stream: faust.StreamT) -> None:
-            async for events in stream.take_events(self.batch_size, within=self.within_s):
+            # faust-streaming's StreamT declares no take_events, which its Stream has (since 0.10)
+            async for events in stream.take_events(self.batch_size, within=self.within_s):  # type: ignore[attr-defined]
                 rows = await asyncio.to_thread(self._evaluate, [(event.headers, event.value) for event in events])
                 sent = [
                     await sink.send(key=record.key, value=record.value, headers=record.headers)

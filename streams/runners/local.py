@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -157,7 +158,7 @@ class LocalRunner:
         self._feed()
         if not self._window:
             return backfill and self._backfill()
-        waiting = [item.future for item in self._window if not item.written]
+        waiting: list[Future[Any]] = [item.future for item in self._window if not item.written]
         if len(self._window) < 2 * self.scoring.size:
             waiting.append(self._fresh)  # a process is idle: new events should reach it at once
         wait(waiting, timeout=self.idle_poll_s, return_when=FIRST_COMPLETED)

@@ -35,7 +35,7 @@ def _check_channels(spec: RuleSpec, rt: Runtime) -> None:
 @router.get("", response_model=list[Rule])
 async def list_rules(key: Reader, rt: Rt) -> list[Rule]:
     """The project's rules (secrets shown as `**********`), each with the engine's last error on it."""
-    rules = await run_in_threadpool(RuleStore(rt.store).list, key.project_id)
+    rules = await run_in_threadpool(RuleStore(rt.store).of_project, key.project_id)
     errors = await run_in_threadpool(HealthLog(rt.store, JOB).errors, key.project_id)
     return [rule.model_copy(update={"last_error": errors.get(rule.id)}) for rule in rules]
 

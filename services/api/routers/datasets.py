@@ -73,7 +73,7 @@ async def _sized(rt: Runtime, key: ApiKey, dataset_id: str, ref: str) -> tuple[i
 @router.get("", response_model=list[Dataset])
 async def list_datasets(key: Reader, rt: Rt) -> list[Dataset]:
     """The project's datasets, each with curation's last error on it."""
-    found = await run_in_threadpool(DatasetCatalog(rt.store).list, key.project_id)
+    found = await run_in_threadpool(DatasetCatalog(rt.store).of_project, key.project_id)
     return await _with_errors(rt, key, found)
 
 

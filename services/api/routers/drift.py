@@ -81,7 +81,7 @@ class ResultOut(BaseModel):
 @router.get("/monitors", response_model=list[MonitorOut])
 async def list_monitors(key: Reader, rt: Rt) -> list[MonitorOut]:
     """The project's monitors; the default one exists until it is replaced or deleted."""
-    found = await run_in_threadpool(StoredMonitors(rt.store).list, key.project_id)
+    found = await run_in_threadpool(StoredMonitors(rt.store).of_project, key.project_id)
     errors = await run_in_threadpool(HealthLog(rt.store, JOB).errors, key.project_id)
     return [_monitor(m, errors.get(m.monitor_id)) for m in found]
 

@@ -23,7 +23,7 @@ Rt = Annotated[Runtime, Depends(runtime)]
 @router.get("", response_model=list[Silence])
 async def list_silences(key: Reader, rt: Rt, active: bool = False) -> list[Silence]:
     """The project's silences; `active=true` for those in force now."""
-    found = await run_in_threadpool(SilenceStore(rt.store).list, key.project_id)
+    found = await run_in_threadpool(SilenceStore(rt.store).of_project, key.project_id)
     now = datetime.now(UTC)
     return [s for s in found if s.active(now)] if active else found
 

@@ -206,10 +206,10 @@ def _list(value: Any) -> list[dict[str, Any]]:
 def _unreadable(source: Any, error: str) -> Span:
     """A span refused alone, kept with its ids where they can be read."""
     if isinstance(source, dict):
-        ids = [str(source.get("traceId") or "").lower(), str(source.get("spanId") or "").lower()]
+        trace_id, span_id = str(source.get("traceId") or "").lower(), str(source.get("spanId") or "").lower()
     else:
-        ids = [source.trace_id.hex(), source.span_id.hex()]
-    return Span(*ids, "", "", 0, 0, 0, "", {}, {}, source=source, error=error)
+        trace_id, span_id = source.trace_id.hex(), source.span_id.hex()
+    return Span(trace_id, span_id, "", "", 0, 0, 0, "", {}, {}, source=source, error=error)
 
 
 def _nanos(value: Any) -> int:

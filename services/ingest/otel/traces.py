@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from telltale_server.schemas import limits
 
@@ -31,7 +31,8 @@ def feeding(call_start_ns: int, retrievals: list[Retrieval]) -> list[Retrieval]:
 
 def contexts(retrievals: list[Retrieval]) -> tuple[list[dict[str, Any]], int]:
     """Their passages as contexts (id, text, source, score), and how many were cut or dropped to fit the limits."""
-    found, cut = [], 0
+    found: list[dict[str, Any]] = []
+    cut = 0
     for passage in (p for r in retrievals for p in r.passages):
         context = _context(passage)
         if context is None or len(found) == limits.MAX_CONTEXTS:
@@ -62,7 +63,7 @@ def _short(value: Any, size: int) -> str | None:
     return None if value is None or value == "" else str(value)[:size]
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[float | int]:
     """A real score: a finite float, or an int a float can hold."""
     if isinstance(value, float):
         return math.isfinite(value)

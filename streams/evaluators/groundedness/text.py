@@ -20,7 +20,7 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 def sentences(text: str) -> list[str]:
     """Sentences of `text`; also splits on ' . ' (pre-tokenised text) and semicolons."""
-    found = []
+    found: list[str] = []
     for part in _SENTENCE_END.split(text or ""):
         found.extend(piece.strip() for piece in _INNER.split(part) if piece.strip())
     return found

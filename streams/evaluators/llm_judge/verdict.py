@@ -58,6 +58,7 @@ def _object(answer: str) -> dict[str, Any]:
 
 def _verdict(metric: str, value: Any) -> Verdict:
     """`{"score": 4, "reason": "..."}`, or a bare score."""
+    raw: Any
     raw, reason = (value.get("score"), value.get("reason", "")) if isinstance(value, dict) else (value, "")
     try:
         score = float(raw)

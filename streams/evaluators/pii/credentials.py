@@ -94,14 +94,14 @@ def find_secrets(text: str) -> Iterator[Hit]:
     anchors = sorted(i for anchor in _ANCHORS for i in _occurrences(lowered, anchor))
     resume = 0
     for i in anchors:
-        m = _SECRET_ASSIGNMENT.search(lowered, max(resume, i - _WORD_LEAD), i + _WINDOW)
-        if m is None or m.start() > i or (m.start() > 0 and lowered[m.start() - 1].isalnum()):
+        found = _SECRET_ASSIGNMENT.search(lowered, max(resume, i - _WORD_LEAD), i + _WINDOW)
+        if found is None or found.start() > i or (found.start() > 0 and lowered[found.start() - 1].isalnum()):
             continue
-        resume = m.end()
-        group = "value" if m.group("value") else "bearer"
-        start = m.start(group)
-        value = text[start : m.end(group)].rstrip(_TRAILING_PUNCT)
-        if value and _assigned_secret_ok(m.group("word") or "bearer", value):
+        resume = found.end()
+        group = "value" if found.group("value") else "bearer"
+        start = found.start(group)
+        value = text[start : found.end(group)].rstrip(_TRAILING_PUNCT)
+        if value and _assigned_secret_ok(found.group("word") or "bearer", value):
             yield start, start + len(value), ASSIGNMENT_SCORE
 
 

@@ -207,13 +207,14 @@ class Batcher:
     def _prepare(self, kind: Kind, event: dict[str, Any]) -> bytes | None:
         """Complete, filter and encode one event; a failing hook or an unencodable value drops only that event."""
         try:
-            prepared: dict[str, Any] | None = complete(event)
+            prepared = complete(event)
             if self._before_send is not None:
-                prepared = self._before_send(prepared, kind)  # type: ignore[arg-type]
-                if prepared is None:
+                kept = self._before_send(prepared, kind)
+                if kept is None:
                     self.count("dropped_before_send")
                     return None
-            return encode(prepared)  # type: ignore[arg-type]
+                prepared = kept
+            return encode(prepared)
         except Exception as error:
             self.count("dropped_invalid")
             logger.warning("telltale: dropped event %s: %r", event.get("event_id"), error)

@@ -92,7 +92,7 @@ class Observation:
                     call.fields.setdefault("output", _output(result))
                     return result
 
-            return async_wrapper  # type: ignore[return-value]
+            return async_wrapper  # type: ignore[return-value]  # the wrapper keeps the wrapped function's signature (functools.wraps), which mypy cannot see
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -101,7 +101,7 @@ class Observation:
                 call.fields.setdefault("output", _output(result))
                 return result
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]  # the wrapper keeps the wrapped function's signature (functools.wraps), which mypy cannot see
 
 
 def _input(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -26,7 +26,7 @@ def wrap_openai(openai_client: T, *, telltale: Client | None = None, **fields: A
     prompt_version, ...) are added to every event. A stream is returned as the same object, yielding the
     same chunks; its event is emitted when the stream is consumed or closed.
     """
-    completions = openai_client.chat.completions  # type: ignore[attr-defined]
+    completions = openai_client.chat.completions  # type: ignore[attr-defined]  # the OpenAI client is typed Any here so the SDK does not import openai
     original = completions.create
     if getattr(original, "__telltale__", False):
         return openai_client
@@ -43,7 +43,7 @@ def wrap_openai(openai_client: T, *, telltale: Client | None = None, **fields: A
             return call.settle_async(result, bool(kwargs.get("stream")))
         return call.settle(result, bool(kwargs.get("stream")))
 
-    create.__telltale__ = True  # type: ignore[attr-defined]
+    create.__telltale__ = True  # type: ignore[attr-defined]  # a marker attribute on the patched function, so patching twice is a no-op
     completions.create = create
     return openai_client
 

@@ -79,7 +79,8 @@ def documents(span: Span) -> list[dict[str, Any]]:
     passages = []
     for document in found if isinstance(found, list) else []:
         if isinstance(document, dict):
-            metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+            metadata = document.get("metadata")
+            metadata = metadata if isinstance(metadata, dict) else {}
             passages.append(
                 {
                     "id": document.get("id"),
