@@ -174,6 +174,14 @@ CATALOG: dict[str, Metric] = _Catalog(
             _evaluated("groundedness/score", "sumMap(newest_labels)['groundedness/score:ungrounded'] / {calls}"),
             kind="rate",
         ),
+        Metric(
+            "groundedness.refusal_rate",
+            "ratio",
+            "Share of answered calls with contexts whose newest groundedness `refusal` label is 'refused' (the "
+            "answer refused or deflected and claimed nothing); samples: calls with a refusal evaluation.",
+            _evaluated("groundedness/refusal", "sumMap(newest_labels)['groundedness/refusal:refused'] / {calls}"),
+            kind="rate",
+        ),
         _safety("safety.toxicity.rate", "safety.toxicity", "toxic", "toxic text"),
         _safety("safety.pii.rate", "safety.pii", "pii", "personal data"),
         _safety("safety.injection.rate", "safety.prompt_injection", "injection", "prompt injection"),
