@@ -13,19 +13,20 @@ from telltale_server.schemas.events import InferenceEvent
 from telltale_server.streams.evaluators.base import Evaluator
 from telltale_server.streams.evaluators.groundedness.novelty import PassageFacts
 from telltale_server.streams.evaluators.groundedness.speech_acts import clauses, speech_act
-from telltale_server.streams.evaluators.groundedness.text import content_tokens, sentences, tokens
+from telltale_server.streams.evaluators.groundedness.text import STOP_WORDS, content_tokens, sentences, tokens
 
 SUPPORT_THRESHOLD = 0.55
 """A claim is supported when its support reaches this: the words (all, and content words alone, averaged) or
-meaning found in its closest passage sentence, minus the red-flag and scatter penalties. Chosen on BEGIN dev
-with leave-one-source-out folds (bench/groundedness_folds.py): each fold picks its threshold on two dialogue
-sources and is measured on the third; the three folds' picks lie within 0.02 of this value."""
+meaning found in its closest passage sentence or pair of adjacent sentences, minus the red-flag and scatter
+penalties. Chosen on BEGIN dev with leave-one-source-out folds (bench/evaluators.py): each fold picks the
+threshold best on the worse of two dialogue sources and is measured on the third. The folds picked 0.55-0.63,
+on a plateau where balanced accuracy moves by < 0.015; 0.55 is best on all three sources together."""
 RED_FLAG_WEIGHT = 3.0
 """Red flags (an invented number, name or flipped negation) outweigh any wording match: fabrications look fluent."""
 SCATTER_WEIGHT = 0.2
 """A claim whose content words are nowhere in the passages loses up to this much support."""
 MAX_PASSAGE_SENTENCES = 400
-"""Passage sentences compared per event; later ones are ignored to bound the cost on huge contexts."""
+"""Passage sentences compared per event (with their adjacent pairs); later ones are ignored to bound the cost."""
 MIN_CLAIM_WORDS = 1
 
 
@@ -80,11 +81,13 @@ class GroundednessEvaluator(Evaluator):
         return results
 
     def _judge(self, event: InferenceEvent, claims: list[str], others: list[dict[str, str]]) -> Evaluation | None:
-        passages = [(index, s) for index, c in enumerate(event.contexts) for s in sentences(c.text)]
-        passages = passages[:MAX_PASSAGE_SENTENCES]
-        if not claims or not passages:
+        found = [(index, s) for index, c in enumerate(event.contexts) for s in sentences(c.text)]
+        found = found[:MAX_PASSAGE_SENTENCES]
+        if not claims or not found:
             return None
-        judged = self._claims(claims, [s for _, s in passages], " ".join(c.text for c in event.contexts))
+        pairs = [(i, i + 1) for i in range(len(found) - 1) if found[i][0] == found[i + 1][0]]
+        units = found + [(found[a][0], f"{found[a][1]} {found[b][1]}") for a, b in pairs]
+        judged = self._claims(claims, [s for _, s in found], pairs, " ".join(c.text for c in event.contexts))
         unsupported = [claim for claim in judged if claim.support < self.threshold]
         score = 1 - len(unsupported) / len(judged)
         return self.result(
@@ -96,37 +99,59 @@ class GroundednessEvaluator(Evaluator):
                 "claims": len(judged),
                 "min_support": min(claim.support for claim in judged),
                 "threshold": self.threshold,
-                "unsupported": [_explain(claim, passages, event) for claim in unsupported],
+                "unsupported": [_explain(claim, units, event) for claim in unsupported],
                 "refusals": [other["sentence"] for other in others if other["act"] == "refusal"],
             },
         )
 
-    def _claims(self, claims: list[str], passage_sentences: list[str], passages: str) -> list[Claim]:
-        """Support of each claim: the best of (word overlap, its mean with cosine) over passage sentences, minus
-        the red flags of that sentence and the share of the claim's content words found nowhere in the passages."""
+    def _claims(
+        self, claims: list[str], passage_sentences: list[str], pairs: list[tuple[int, int]], passages: str
+    ) -> list[Claim]:
+        """Support of each claim: the best of (word overlap, its mean with cosine) over passage sentences and
+        adjacent pairs of them (an answer often joins two), minus the red flags of that text and the share of
+        the claim's content words found nowhere in the passages."""
         vectors = self.embedder.embed(claims + passage_sentences)
-        cosine = vectors[: len(claims)] @ vectors[len(claims) :].T
-        passage_words = [(set(tokens(s)), set(content_tokens(s))) for s in passage_sentences]
+        units, texts = vectors[len(claims) :], list(passage_sentences)
+        single = [set(tokens(s)) for s in passage_sentences]
+        if pairs:
+            joined = units[[a for a, _ in pairs]] + units[[b for _, b in pairs]]
+            joined /= np.linalg.norm(joined, axis=1, keepdims=True).clip(min=1e-9)
+            units = np.vstack([units, joined])
+            texts += [f"{passage_sentences[a]} {passage_sentences[b]}" for a, b in pairs]
+        said = [set(tokens(claim)) for claim in claims]
+        overlap = _overlap(said, single + [single[a] | single[b] for a, b in pairs])
+        blended = np.maximum(overlap, (overlap + vectors[: len(claims)] @ units.T) / 2)
         facts = PassageFacts(passages)
         everywhere = set(content_tokens(passages))
         judged = []
         for i, claim in enumerate(claims):
-            words, content = set(tokens(claim)), set(content_tokens(claim))
-            overlap = np.array(
-                [(_share(words, w) + (_share(content, c) if content else 1.0)) / 2 for w, c in passage_words]
-            )
-            blended = np.maximum(overlap, (overlap + cosine[i]) / 2)
-            best = int(blended.argmax())
-            novelty = facts.novelty(claim, passage_sentences[best])
-            missing = 1 - _share(content, everywhere) if content else 0.0
-            support = float(blended[best]) - RED_FLAG_WEIGHT * novelty.penalty() - SCATTER_WEIGHT * missing
+            best = int(blended[i].argmax())
+            novelty = facts.novelty(claim, texts[best])
+            content = said[i] - STOP_WORDS
+            missing = 1 - len(content & everywhere) / len(content) if content else 0.0
+            support = float(blended[i, best]) - RED_FLAG_WEIGHT * novelty.penalty() - SCATTER_WEIGHT * missing
             judged.append(Claim(claim, round(support, 4), best, novelty.reasons()))
         return judged
 
 
-def _share(words: set[str], found: set[str]) -> float:
-    """Share of `words` that are in `found`."""
-    return len(words & found) / len(words) if words else 0.0
+def _overlap(claims: list[set[str]], units: list[set[str]]) -> np.ndarray:
+    """Per claim and unit: the mean of the shares of the claim's words, and of its content words, in the unit
+    (a claim without content words counts those as found), as matrix products over a shared vocabulary."""
+    vocabulary = {word: i for i, word in enumerate(set().union(*claims, *units))}
+    content = np.array([word not in STOP_WORDS for word in vocabulary], dtype=np.float32)
+
+    def matrix(rows: list[set[str]]) -> np.ndarray:
+        found = np.zeros((len(rows), len(vocabulary)), dtype=np.float32)
+        for r, words in enumerate(rows):
+            found[r, [vocabulary[word] for word in words]] = 1
+        return found
+
+    said, held = matrix(claims), matrix(units)
+    shared_words = (said @ held.T) / said.sum(axis=1, keepdims=True).clip(min=1)
+    meant = said * content
+    counts = meant.sum(axis=1, keepdims=True)
+    shared_content = np.where(counts > 0, (meant @ held.T) / counts.clip(min=1), 1.0)
+    return (shared_words + shared_content) / 2
 
 
 def _is_claim(sentence: str) -> bool:
