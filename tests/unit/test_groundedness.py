@@ -111,6 +111,8 @@ def test_a_refusal_beside_a_fabrication_leaves_the_fabrication_judged(groundedne
         ("Please contact your workspace owner.", "refusal"),
         ("I don't have access to your billing details.", "refusal"),
         ("Let me know if you have other questions.", "courtesy"),
+        ("I can answer questions about plans, billing and your data.", "courtesy"),
+        ("I can help with 3 things.", "claim"),
     ],
 )
 def test_speech_acts_are_told_by_form(sentence: str, act: str) -> None:

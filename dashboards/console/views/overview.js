@@ -21,9 +21,10 @@ const CHARTS = [
     title: "Safety flags (share of calls)",
     scored: true,
     metrics: [
-      ["safety.toxicity.rate", "toxicity"],
-      ["safety.pii.rate", "PII"],
-      ["safety.injection.rate", "prompt injection"],
+      ["safety.toxicity.output.rate", "toxic output"],
+      ["safety.pii.output.rate", "PII in output"],
+      ["safety.injection.input.rate", "injection in input"],
+      ["safety.injection.contexts.rate", "injection in passages"],
     ],
   },
   { title: "Negative feedback (share of feedback)", metrics: [["feedback.negative_rate", "negative"]] },

@@ -58,6 +58,7 @@ _COURTESY = re.compile(
     r"of\s+course|certainly|absolutely|great\s+question|good\s+question|let\s+me\s+(?:help|check|see|look)|"
     r"(?:have\s+a\s+)?(?:nice|great|good)\s+(?:day|one|evening|weekend)|take\s+care|bye|goodbye|"
     r"(?:(?:you\s+can\s+|feel\s+free\s+to\s+)?ask\s+me\s+(?:about|anything)[\w\s',]*)|"
+    r"i\s+can\s+(?:also\s+)?(?:help|assist|answer\s+questions)(?:\s+you)?\s+(?:with|about|on)\b[\w\s',]*|"
     r"(?:feel\s+free\s+to|don'?t\s+hesitate\s+to)\s+(?:ask|reach\s+out|contact)[\w\s']*|"
     r"let\s+me\s+know\s+if[\w\s']*|(?:i\s+)?hope\s+(?:this|that|it)\s+helps)[\s,!.:;-]*)+$",
     re.IGNORECASE,
