@@ -16,7 +16,14 @@ const CHARTS = [
   { title: "Error rate", metrics: [["error.rate", "errors"]] },
   { title: "Latency p95", metrics: [["latency.p95", "p95"]] },
   { title: "Cost (USD)", metrics: [["cost.sum", "cost"]], scored: true },
-  { title: "Groundedness (mean score)", metrics: [["groundedness.mean", "groundedness"]], scored: true },
+  {
+    title: "Groundedness (mean score) and refusals (share of answers)",
+    metrics: [
+      ["groundedness.mean", "groundedness"],
+      ["groundedness.refusal_rate", "refused"],
+    ],
+    scored: true,
+  },
   {
     title: "Safety flags (share of calls)",
     scored: true,
