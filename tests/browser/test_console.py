@@ -103,7 +103,7 @@ def test_an_ungrounded_event_shows_its_unsupported_sentence(page: Page, console:
     event_id = rows.first.get_attribute("data-event")
     rows.first.get_by_role("link").click()
     detail = api(console, f"/v1/inference/{event_id}").json()
-    [grounded] = [e for e in detail["evaluations"] if e["evaluator"] == "groundedness"]
+    [grounded] = [e for e in detail["evaluations"] if (e["evaluator"], e["metric"]) == ("groundedness", "score")]
     sentences = [u["sentence"] for u in grounded["details"]["unsupported"]]
     marked = page.locator("mark.unsupported")
     expect(marked.first).to_be_visible()
