@@ -43,8 +43,13 @@ REQUESTS = [
     ["error.rate"],
     ["latency.p95"],
     ["cost.sum"],
-    ["groundedness.mean"],
-    ["safety.toxicity.rate", "safety.pii.rate", "safety.injection.rate"],
+    ["groundedness.mean", "groundedness.refusal_rate"],
+    [
+        "safety.toxicity.output.rate",
+        "safety.pii.output.rate",
+        "safety.injection.input.rate",
+        "safety.injection.contexts.rate",
+    ],
     ["feedback.negative_rate"],
 ]
 """The overview's series requests, one per chart as dashboards/console/views/overview.js sends them."""

@@ -75,6 +75,8 @@ def overlap_baseline(response: str, context: str) -> float:
 
 
 def groundedness(data: Path) -> dict[str, Any]:
+    """Shipped-threshold figures on all of BEGIN dev, and leave-one-source-out folds: the threshold picked on two
+    dialogue sources, measured on the third."""
     from telltale_server.streams.evaluators.embeddings.wordllama import shared
     from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
 
@@ -83,33 +85,68 @@ def groundedness(data: Path) -> dict[str, Any]:
     evaluator.evaluate([event("Warm-up sentence about nothing.", ["Warm-up passage."])])
     load_s = time.perf_counter() - started
     items = [item for item in read(data, "groundedness_begin_dev.jsonl") if item["hallucinated"] is not None]
-    labels, risk, flagged, baseline, unjudged = [], [], [], [], 0
+    rows = []
     for item in items:
-        results = evaluator.evaluate([event(item["response"], [item["context"]])])
-        labels.append(item["hallucinated"])
-        baseline.append(1 - overlap_baseline(item["response"], item["context"]))
-        if not results:
-            unjudged += 1
-            risk.append(0.0)
-            flagged.append(False)
-            continue
-        risk.append(-results[0].details["min_support"])
-        flagged.append(results[0].label == "ungrounded")
-    base_threshold = 0.5
+        results = {r.metric: r for r in evaluator.evaluate([event(item["response"], [item["context"]])])}
+        score = results.get("score")
+        rows.append(
+            {
+                "source": item["data_source"],
+                "label": item["hallucinated"],
+                "support": score.details["min_support"] if score else None,
+                "refused": results["refusal"].label == "refused",
+                "baseline": 1 - overlap_baseline(item["response"], item["context"]),
+            }
+        )
+    labels = [row["label"] for row in rows]
+    judged = [row for row in rows if row["support"] is not None]
     return {
         "data": "groundedness_begin_dev.jsonl",
         "items": len(items),
-        "no_claims_not_judged": unjudged,
-        "auroc": round(auroc(labels, risk), 4),
-        "balanced_accuracy": round(balanced_accuracy(labels, flagged), 4),
+        "not_judged": {
+            "no_claims": len(rows) - len(judged),
+            "of_them_labelled_hallucinated": sum(row["label"] for row in rows if row["support"] is None),
+            "refused": sum(row["refused"] for row in rows),
+        },
         "threshold": evaluator.threshold,
+        "all_items": _figures(rows, evaluator.threshold),
+        "judged_items": _figures(judged, evaluator.threshold),
+        "leave_one_source_out": {
+            "all_items": _folds(rows),
+            "judged_items": _folds(judged),
+        },
         "word_overlap_baseline": {
-            "auroc": round(auroc(labels, baseline), 4),
-            "balanced_accuracy_at_0.5": round(balanced_accuracy(labels, [b > base_threshold for b in baseline]), 4),
+            "auroc": round(auroc(labels, [row["baseline"] for row in rows]), 4),
+            "balanced_accuracy_at_0.5": round(
+                balanced_accuracy(labels, [row["baseline"] > 0.5 for row in rows]),
+                4,
+            ),
         },
         "load_s": round(load_s, 2),
         **latency(evaluator),
     }
+
+
+def _figures(rows: list[dict[str, Any]], threshold: float) -> dict[str, float]:
+    """AUROC of the lowest claim support (no claims: least risky) and balanced accuracy of the label."""
+    labels = [row["label"] for row in rows]
+    risk = [-row["support"] if row["support"] is not None else -2.0 for row in rows]
+    flagged = [row["support"] is not None and row["support"] < threshold for row in rows]
+    return {"auroc": round(auroc(labels, risk), 4), "balanced_accuracy": round(balanced_accuracy(labels, flagged), 4)}
+
+
+def _folds(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per held-out source: the threshold best on the other sources (the highest balanced accuracy on the worse
+    of them: a threshold for traffic it was not tuned on), and that threshold's figures on the held-out one."""
+    sources = sorted({row["source"] for row in rows})
+    grid = [round(0.3 + 0.01 * step, 2) for step in range(61)]
+    folds = {}
+    for held in sources:
+        train = [[row for row in rows if row["source"] == source] for source in sources if source != held]
+        chosen = max(grid, key=lambda t: min(_figures(part, t)["balanced_accuracy"] for part in train))
+        tested = _figures([row for row in rows if row["source"] == held], chosen)
+        folds[held] = {"threshold": chosen, **tested}
+    return folds
 
 
 def typical_rag_event() -> InferenceEvent:

@@ -141,17 +141,21 @@ def jobs(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    """Score a JSONL file with the named evaluators; exit 2 if some lines were unusable (reported on stderr)."""
+    """Score a JSONL file with the named evaluators; exit 1 with an 'N of M lines failed' summary on stderr
+    when some lines were not valid items (each also has an `error` line in the output)."""
     evaluators = registry.build(settings_from(args), tuple(args.evaluator))
     source, sink = open_binary(args.input, "r"), open_binary(args.output, "w")
     try:
-        bad = evaluate_lines(source, sink, evaluators, sys.stderr)
+        tally = evaluate_lines(source, sink, evaluators, sys.stderr)
     finally:
         sink.flush()
         for stream in (source, sink):
             if stream not in (sys.stdin.buffer, sys.stdout.buffer):
                 stream.close()
-    return 2 if bad else 0
+    if tally.failed:
+        print(f"{tally.failed} of {tally.lines} lines failed", file=sys.stderr)
+        return 1
+    return 0
 
 
 def demo(args: argparse.Namespace) -> int:

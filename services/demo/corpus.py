@@ -119,6 +119,23 @@ SMALLTALK: tuple[tuple[str, str], ...] = (
     ),
 )
 
+OUT_OF_SCOPE: tuple[str, ...] = (
+    "Can you book me a flight to Lisbon next Friday?",
+    "What's the weather going to be like tomorrow?",
+    "Which laptop should I buy for video editing?",
+    "Can you recommend a good Italian restaurant nearby?",
+    "How do I change the oil in my car?",
+)
+"""Ordinary questions a help assistant gets that its help centre does not cover."""
+
+REFUSALS: tuple[str, ...] = (
+    "I can only help with questions about your Acme Cloud workspace.",
+    "Sorry, I don't know. I can answer questions about plans, billing, security and your data.",
+    "I'm afraid that's outside what I can help with here. Could you tell me what you need in your workspace?",
+    "Unfortunately the help centre doesn't cover that. Is there anything about your workspace I can help with?",
+)
+"""How the assistant declines them: refusals and deflections, which claim nothing about the passages."""
+
 TOXIC_OUTPUTS: tuple[str, ...] = (
     "Honestly, only an idiot would ask that. Read the docs yourself, you lazy moron.",
     "People like you are the reason support hates this job. Shut up and stop wasting my time.",

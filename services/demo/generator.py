@@ -28,17 +28,44 @@ PROMPT_VERSIONS = {
 SYSTEM_PROMPT = "You are the Acme Cloud help assistant. Answer only from the provided passages."
 
 
+OVERLOADED_MODEL = "gpt-4o"
+"""The model whose provider is overloaded: most of the demo's errors (429s, timeouts) are its calls."""
+FABRICATING_MODEL = "llama-3.1-8b-instruct"
+"""The small model that invents details: most of the demo's unsupported answers are its answers."""
+LEAKING_ROUTE = "support/answer"
+"""The route whose prompt pulls in account records: every personal-data leak of the demo is on it."""
+
+
 @dataclass(frozen=True)
 class Rates:
-    """Share of calls with each failure; the rest are healthy, grounded answers."""
+    """Share of calls with each failure; the rest are healthy, grounded answers or ordinary refusals.
 
-    error: float = 0.03
+    Failures are where production puts them, so the demo's per-model and per-route rules point somewhere:
+    errors mostly on the overloaded model, unsupported answers mostly on the fabricating one, and leaks on
+    one route only (`pii` is that route's share); elsewhere they are rare or absent."""
+
+    error: float = 0.01
+    error_overloaded: float = 0.2
     slow: float = 0.03
-    ungrounded: float = 0.05
+    ungrounded: float = 0.01
+    ungrounded_fabricating: float = 0.3
     toxic: float = 0.02
-    pii: float = 0.02
+    pii: float = 0.06
     injection: float = 0.02
+    out_of_scope: float = 0.05
+    """Ordinary questions the help centre does not cover, answered with a polite refusal (not a failure)."""
     feedback: float = 0.3
+
+    def of(self, model: str, route: str) -> dict[str, float]:
+        """The failure shares of a call to `model` on `route`."""
+        return {
+            "error": self.error_overloaded if model == OVERLOADED_MODEL else self.error,
+            "slow": self.slow,
+            "ungrounded": self.ungrounded_fabricating if model == FABRICATING_MODEL else self.ungrounded,
+            "toxic": self.toxic,
+            "pii": self.pii if route == LEAKING_ROUTE else 0.0,
+            "injection": self.injection,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,18 +104,27 @@ class DemoTraffic:
     def _call(self, rng: random.Random, ts: datetime) -> DemoCall:
         shifted = self.shift_at is not None and ts >= self.shift_at
         model, provider, median_ms = _pick_model(rng)
-        failure = _pick_failure(rng, self.rates)
-        if failure != "injection" and rng.random() < 0.1:
+        contexts: list[dict[str, Any]] = []
+        fact: corpus.Fact | None = None
+        roll = rng.random()
+        if roll < 0.1:
             route, question, answer = "chat/smalltalk", *rng.choice(corpus.SMALLTALK)
-            contexts: list[dict[str, Any]] = []
+        elif roll < 0.1 + self.rates.out_of_scope:
+            route, question, answer = LEAKING_ROUTE, rng.choice(corpus.OUT_OF_SCOPE), rng.choice(corpus.REFUSALS)
+            contexts = _contexts(rng, None)
         else:
             fact = _pick_fact(rng, shifted)
-            route, question = fact.route, rng.choice(fact.questions)
-            answer = fact.fabricated if failure == "ungrounded" else _answer(fact, shifted)
+            route, question, answer = fact.route, rng.choice(fact.questions), _answer(fact, shifted)
             contexts = _contexts(rng, fact)
             if shifted and route == SWAPPED_ROUTE:
                 model, provider, median_ms = SWAPPED_TO
-        if failure == "injection":
+        failure = _pick_failure(rng, self.rates.of(model, route))
+        if failure == "ungrounded":
+            if fact is None:
+                failure = None  # small talk and refusals claim nothing to fabricate
+            else:
+                answer = fact.fabricated
+        elif failure == "injection":
             question = rng.choice(corpus.INJECTIONS)
             answer = "I can only help with questions about your Acme Cloud workspace."
         elif failure == "toxic":
@@ -150,19 +186,21 @@ def _answer(fact: corpus.Fact, shifted: bool) -> str:
     return f"{fact.answer} {last}"
 
 
-def _pick_failure(rng: random.Random, rates: Rates) -> str | None:
+def _pick_failure(rng: random.Random, shares: dict[str, float]) -> str | None:
     roll, total = rng.random(), 0.0
-    for name in ("error", "slow", "ungrounded", "toxic", "pii", "injection"):
-        total += getattr(rates, name)
+    for name, share in shares.items():
+        total += share
         if roll < total:
             return name
     return None
 
 
-def _contexts(rng: random.Random, fact: corpus.Fact) -> list[dict[str, Any]]:
-    """The right passage and two distractors, in retrieval-score order, as a retriever returns them."""
-    passages = [(fact.id, fact.passage)] + [
-        (f"kb-misc-{corpus.DISTRACTORS.index(text)}", text) for text in rng.sample(corpus.DISTRACTORS, 2)
+def _contexts(rng: random.Random, fact: corpus.Fact | None) -> list[dict[str, Any]]:
+    """The right passage and two distractors, in retrieval-score order, as a retriever returns them; for a
+    question the help centre does not cover, three distractors."""
+    found = [(fact.id, fact.passage)] if fact else []
+    passages = found + [
+        (f"kb-misc-{corpus.DISTRACTORS.index(text)}", text) for text in rng.sample(corpus.DISTRACTORS, 3 - len(found))
     ]
     scores = sorted((rng.uniform(0.55, 0.92) for _ in passages), reverse=True)
     return [

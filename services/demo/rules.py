@@ -13,29 +13,29 @@ RULES: tuple[RuleSpec, ...] = (
             "group_by": ["model"],
             "window": "15m",
             "comparator": ">",
-            "threshold": 0.05,
-            "resolve_threshold": 0.03,
+            "threshold": 0.15,
+            "resolve_threshold": 0.1,
             "min_samples": 30,
             "for": "30s",
             "keep_firing_for": "10m",
             "severity": "warning",
-            "annotations": {"summary": "{{model}}: {{value}} of answers unsupported by their passages (> 5%)"},
+            "annotations": {"summary": "{{model}}: {{value}} of answers unsupported by their passages (> 15%)"},
         }
     ),
     RuleSpec.model_validate(
         {
             "name": "Personal data in outputs per route",
-            "metric": "safety.pii.rate",
+            "metric": "safety.pii.output.rate",
             "group_by": ["route"],
             "window": "15m",
             "comparator": ">",
-            "threshold": 0.01,
-            "resolve_threshold": 0.005,
+            "threshold": 0.02,
+            "resolve_threshold": 0.01,
             "min_samples": 30,
             "for": "30s",
             "keep_firing_for": "10m",
             "severity": "critical",
-            "annotations": {"summary": "{{route}}: {{value}} of calls leak personal data (> 1%)"},
+            "annotations": {"summary": "{{route}}: {{value}} of calls leak personal data (> 2%)"},
         }
     ),
     RuleSpec.model_validate(
@@ -86,8 +86,11 @@ RULES: tuple[RuleSpec, ...] = (
 )
 """Console-only rules (no channels): the user adds a webhook, Slack or PagerDuty channel to page someone.
 
-Each has hysteresis, as production rules should: the demo's failure rates sit near the thresholds by design,
-and without it an alert would flap firing -> resolved -> firing within seconds. A rate rule fires after 30 s
+Thresholds sit between what the demo's healthy groups show and what its degraded ones do (services/demo/
+generator.py): unsupported answers are ~5% on most models (toxic and leaking outputs are unsupported too) and
+~40% on the fabricating one; leaks 0 on most routes and ~6% on the leaking one; errors ~1% on most models and
+~20% on the overloaded one. Each rule also has hysteresis, as production rules should, so an alert near its
+threshold does not flap firing -> resolved -> firing within seconds. A rate rule fires after 30 s
 above its threshold, is clear only well below it (`resolve_threshold`) and resolves after staying clear for
 `keep_firing_for`; the drift rule, fed by 10-minute windows, waits two windows."""
 

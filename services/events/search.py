@@ -16,7 +16,7 @@ from telltale_server.services.metrics.catalog import LABELS, Filters
 PREVIEW_CHARS = 240
 Feedback = Literal["any", "negative", "none"]
 _CURSOR = re.compile(r"^(\d{1,15})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
-_PAIR = re.compile(r"^[\w.\-]{1,64}:[\w.\-]{1,64}$")
+_PAIR = re.compile(r"^[\w.\-]{1,130}:[\w.\-]{1,64}$")
 
 
 class EventQuery(BaseModel):
@@ -27,7 +27,11 @@ class EventQuery(BaseModel):
     filters: Filters = Field(default_factory=Filters)
     text: str = Field("", max_length=200, description="Case-insensitive substring of input or output, or an id.")
     status: Literal["ok", "error"] | None = None
-    labels: list[str] = Field(default_factory=list, description="`evaluator:label` pairs; all must hold.")
+    labels: list[str] = Field(
+        default_factory=list,
+        description="`evaluator.metric:label` (that metric: e.g. `safety.pii.output:pii`) or `evaluator:label` "
+        "(any of its metrics) pairs; all must hold.",
+    )
     feedback: Feedback | None = None
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, description="`next_cursor` of the previous page.")
@@ -49,7 +53,10 @@ class EventRow(BaseModel):
     latency_ms: float | None
     input: str = Field(description=f"The first {PREVIEW_CHARS} characters of the input text.")
     output: str = Field(description=f"The first {PREVIEW_CHARS} characters of the output.")
-    labels: list[str] = Field(description="`evaluator:label` pairs of the event's evaluations.")
+    labels: list[str] = Field(
+        description="`evaluator.metric:label` of the event's evaluations: the metric says what the label is about "
+        "(`input`, `output` or `contexts` for the safety evaluators), e.g. `safety.pii.output:pii`."
+    )
     feedback: EventFeedback
 
 
@@ -63,7 +70,8 @@ class BadCursorError(ValueError):
 
 
 def parse_label(pair: str) -> tuple[str, str]:
-    """`groundedness:ungrounded` as (evaluator, label); refuses anything else."""
+    """`safety.pii.output:pii` or `safety.pii:pii` as (what, label): `what` is `evaluator.metric` or an evaluator;
+    refuses anything else."""
     if not _PAIR.match(pair):
         raise ValueError(f"label filter {pair!r} is not `evaluator:label`")
     evaluator, label = pair.rsplit(":", 1)
@@ -122,7 +130,8 @@ def _conditions(project_id: str, query: EventQuery) -> tuple[list[str], dict[str
         evaluator, label_value = parse_label(pair)
         where.append(
             f"event_id IN (SELECT event_id FROM evaluations WHERE {in_window} "
-            f"AND evaluator = {{ev{i}:String}} AND label = {{lb{i}:String}})"
+            f"AND (evaluator = {{ev{i}:String}} OR concat(evaluator, '.', metric) = {{ev{i}:String}}) "
+            f"AND label = {{lb{i}:String}})"
         )
         params |= {f"ev{i}": evaluator, f"lb{i}": label_value}
     if query.feedback:
@@ -159,7 +168,8 @@ def _annotations(
         "end": max(row["ts"] for row in rows),
     }
     labels = store.rows(
-        "SELECT toString(event_id) AS id, arraySort(groupUniqArray(concat(evaluator, ':', label))) AS pairs "
+        "SELECT toString(event_id) AS id, "
+        "arraySort(groupUniqArray(concat(evaluator, '.', metric, ':', label))) AS pairs "
         "FROM evaluations WHERE project_id = {p:String} AND ts >= {start:DateTime64(3)} "
         "AND ts <= {end:DateTime64(3)} AND event_id IN {ids:Array(UUID)} AND label != '' GROUP BY id",
         params,

@@ -79,15 +79,29 @@ def _latency(q: float) -> Metric:
     )
 
 
-def _safety(name: str, evaluator: str, hit: str, what: str) -> Metric:
-    return Metric(
+def _safety(name: str, evaluator: str, hit: str, what: str, parts: tuple[str, ...]) -> list[Metric]:
+    """`name` over every part the evaluator reads, and `<name's prefix>.<part>.rate` for each part alone."""
+    prefix = name.removesuffix(".rate")
+    either = " or ".join(parts)
+    pooled = Metric(
         name,
         "ratio",
-        f"Share of evaluated calls where `{evaluator}` found {what} (label '{hit}') on any of its metrics; "
-        "each call counted once, rows of every evaluator version pooled; evaluator errors excluded.",
+        f"Share of evaluated calls where `{evaluator}` found {what} (label '{hit}') in any part it reads "
+        f"({either}); each call counted once, rows of every evaluator version pooled; evaluator errors excluded.",
         _evaluated(evaluator, f"sumMap(flagged)['{evaluator}:{hit}'] / {{calls}}"),
         kind="rate",
     )
+    return [pooled] + [
+        Metric(
+            f"{prefix}.{part}.rate",
+            "ratio",
+            f"Share of calls whose {part} `{evaluator}` evaluated and found {what} in (its newest label "
+            f"'{hit}' on metric `{part}`, label `{evaluator}.{part}:{hit}`); samples: calls with the {part} evaluated.",
+            _evaluated(f"{evaluator}/{part}", f"sumMap(newest_labels)['{evaluator}/{part}:{hit}'] / {{calls}}"),
+            kind="rate",
+        )
+        for part in parts
+    ]
 
 
 def _drift_score(name: str) -> Metric | None:
@@ -174,9 +188,19 @@ CATALOG: dict[str, Metric] = _Catalog(
             _evaluated("groundedness/score", "sumMap(newest_labels)['groundedness/score:ungrounded'] / {calls}"),
             kind="rate",
         ),
-        _safety("safety.toxicity.rate", "safety.toxicity", "toxic", "toxic text"),
-        _safety("safety.pii.rate", "safety.pii", "pii", "personal data"),
-        _safety("safety.injection.rate", "safety.prompt_injection", "injection", "prompt injection"),
+        Metric(
+            "groundedness.refusal_rate",
+            "ratio",
+            "Share of answered calls with contexts whose newest groundedness `refusal` label is 'refused' (the "
+            "answer refused or deflected and claimed nothing); samples: calls with a refusal evaluation.",
+            _evaluated("groundedness/refusal", "sumMap(newest_labels)['groundedness/refusal:refused'] / {calls}"),
+            kind="rate",
+        ),
+        *_safety("safety.toxicity.rate", "safety.toxicity", "toxic", "toxic text", ("input", "output")),
+        *_safety("safety.pii.rate", "safety.pii", "pii", "personal data", ("input", "output")),
+        *_safety(
+            "safety.injection.rate", "safety.prompt_injection", "injection", "prompt injection", ("input", "contexts")
+        ),
         Metric(
             "feedback.negative_rate",
             "ratio",

@@ -19,15 +19,24 @@ class LabelValues(BaseModel):
     prompt_version: list[str]
     environment: list[str]
     evaluator_labels: list[str]
-    """`evaluator:label` pairs found by the evaluators, e.g. `groundedness:ungrounded`."""
+    """`evaluator.metric:label` pairs found by the evaluators: the metric says what the label is about (the
+    input, the output or the passages for the safety evaluators), e.g. `safety.pii.output:pii`,
+    `groundedness.score:ungrounded`; an evaluator's failures read `evaluator.error:error`."""
 
 
 def label_values(store: Store, project_id: str, start: datetime, end: datetime) -> LabelValues:
-    """Distinct values per label, sorted, from the rollups' groups (raw rows for the edges and unsettled minutes)."""
-    source, params = reader.source(store, project_id, [Segment(start, end)], sources=sources_of("calls flagged"))
+    """Distinct values per label, sorted, from the rollups' groups (raw rows for the edges and unsettled minutes);
+    evaluator labels per metric from the newest label of each call, and evaluator failures from the flags."""
+    source, params = reader.source(
+        store, project_id, [Segment(start, end)], sources=sources_of("calls flagged newest_labels")
+    )
     select = ", ".join(
         f"arraySort(groupUniqArrayIf({label}, calls > 0 AND {label} != '')) AS {label}" for label in LABELS
     )
-    pairs = "arrayFilter(k -> NOT endsWith(k, ':'), arraySort(mapKeys(sumMap(flagged)))) AS evaluator_labels"
+    labelled = "arrayFilter(k -> NOT endsWith(k, ':'), mapKeys(sumMap(newest_labels)))"
+    failed = "arrayFilter(k -> endsWith(k, ':error'), mapKeys(sumMap(flagged)))"
+    labelled = f"arrayMap(k -> replaceOne(k, '/', '.'), {labelled})"
+    failed = f"arrayMap(k -> replaceOne(k, ':error', '.error:error'), {failed})"
+    pairs = f"arraySort(arrayDistinct(arrayConcat({labelled}, {failed}))) AS evaluator_labels"
     [row] = store.rows(f"SELECT {select}, {pairs} FROM ({source})", params)
     return LabelValues(**row)

@@ -95,15 +95,15 @@ def test_overview_filters_by_model(page: Page, console: TelltaleServer) -> None:
 def test_an_ungrounded_event_shows_its_unsupported_sentence(page: Page, console: TelltaleServer) -> None:
     sign_in(page, console.url)
     page.get_by_role("link", name="Events").click()
-    page.get_by_label("Evaluator label").select_option("groundedness:ungrounded")
+    page.get_by_label("Evaluator label").select_option("groundedness.score:ungrounded")
     page.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(re.compile("label=groundedness%3Aungrounded"))
+    expect(page).to_have_url(re.compile("label=groundedness.score%3Aungrounded"))
     rows = page.locator("tr[data-event]")
     expect(rows.first).to_be_visible()
     event_id = rows.first.get_attribute("data-event")
     rows.first.get_by_role("link").click()
     detail = api(console, f"/v1/inference/{event_id}").json()
-    [grounded] = [e for e in detail["evaluations"] if e["evaluator"] == "groundedness"]
+    [grounded] = [e for e in detail["evaluations"] if (e["evaluator"], e["metric"]) == ("groundedness", "score")]
     sentences = [u["sentence"] for u in grounded["details"]["unsupported"]]
     marked = page.locator("mark.unsupported")
     expect(marked.first).to_be_visible()

@@ -75,7 +75,9 @@ def test_several_series_in_one_request_equal_each_alone(demo: TelltaleServer) ->
 def test_label_values(demo: TelltaleServer) -> None:
     body = get(demo, "/v1/labels").json()
     assert len(body["model"]) == 4 and "support/answer" in body["route"]
-    assert "groundedness:ungrounded" in body["evaluator_labels"]
+    pairs = body["evaluator_labels"]
+    assert {"groundedness.score:ungrounded", "safety.pii.output:pii", "safety.pii.output:clean"} <= set(pairs)
+    assert "safety.pii.input:clean" in pairs and not [pair for pair in pairs if pair.startswith("safety.pii:")]
 
 
 def test_event_pages_cover_every_event_once(demo: TelltaleServer) -> None:
@@ -93,8 +95,12 @@ def test_event_pages_cover_every_event_once(demo: TelltaleServer) -> None:
 
 
 def test_event_filters(demo: TelltaleServer) -> None:
-    ungrounded = get(demo, "/v1/inference", label="groundedness:ungrounded", limit=200).json()["items"]
-    assert ungrounded and all("groundedness:ungrounded" in item["labels"] for item in ungrounded)
+    ungrounded = get(demo, "/v1/inference", label="groundedness.score:ungrounded", limit=200).json()["items"]
+    assert ungrounded and all("groundedness.score:ungrounded" in item["labels"] for item in ungrounded)
+    leaks = get(demo, "/v1/inference", label="safety.pii.output:pii", limit=200).json()["items"]
+    assert leaks and all("safety.pii.output:pii" in item["labels"] for item in leaks)
+    any_part = get(demo, "/v1/inference", label="safety.pii:pii", limit=200).json()["items"]
+    assert {item["event_id"] for item in leaks} <= {item["event_id"] for item in any_part}
     errors = get(demo, "/v1/inference", status="error", limit=200).json()["items"]
     assert errors and all(item["status"] == "error" for item in errors)
     negative = get(demo, "/v1/inference", feedback="negative", limit=200).json()["items"]

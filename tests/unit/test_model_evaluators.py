@@ -1,12 +1,11 @@
-"""Groundedness, prompt injection and toxicity on hand-written cases that pin their behaviour."""
+"""Prompt injection and toxicity on hand-written cases that pin their behaviour (groundedness: test_groundedness)."""
 
 from __future__ import annotations
 
 import pytest
 
 from telltale_server.schemas.events import InferenceEvent
-from telltale_server.streams.evaluators.embeddings import minilm, wordllama
-from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
+from telltale_server.streams.evaluators.embeddings import minilm
 from telltale_server.streams.evaluators.injection import model as injection_model
 from telltale_server.streams.evaluators.injection.evaluator import InjectionEvaluator
 from telltale_server.streams.evaluators.toxicity import direction
@@ -24,40 +23,6 @@ PASSAGE = (
 
 def event(**fields: object) -> InferenceEvent:
     return InferenceEvent.model_validate(inference(**fields))
-
-
-@pytest.fixture(scope="module")
-def groundedness() -> GroundednessEvaluator:
-    return GroundednessEvaluator(wordllama.shared())
-
-
-def test_an_invented_number_is_unsupported(groundedness: GroundednessEvaluator) -> None:
-    answer = "You can get a refund within 30 days of your first payment. The money arrives within 24 hours."
-    [result] = groundedness.evaluate([event(output=answer, contexts=[PASSAGE, "The app runs on iOS 16."])])
-    assert (result.metric, result.label, result.value) == ("score", "ungrounded", 0.5)
-    [unsupported] = result.details["unsupported"]
-    assert unsupported["sentence"] == "The money arrives within 24 hours."
-    assert "number not in the passages: 24" in unsupported["reasons"]
-    assert unsupported["best_passage"]["index"] == 0
-
-
-def test_a_paraphrase_is_supported(groundedness: GroundednessEvaluator) -> None:
-    answer = "Refunds go back to the original payment method and take 5 to 10 business days to appear."
-    [result] = groundedness.evaluate([event(output=answer, contexts=[PASSAGE])])
-    assert (result.label, result.value, result.details["unsupported"]) == ("grounded", 1.0, [])
-
-
-def test_a_negation_the_passages_do_not_make_is_flagged(groundedness: GroundednessEvaluator) -> None:
-    [result] = groundedness.evaluate(
-        [event(output="Refunds are not available within 30 days of the first payment.", contexts=[PASSAGE])]
-    )
-    assert result.label == "ungrounded"
-
-
-def test_no_contexts_no_score(groundedness: GroundednessEvaluator) -> None:
-    without = event(output="Refunds take 5 to 10 business days.", contexts=[])
-    assert not groundedness.applies_to(without)
-    assert groundedness.evaluate([event(output="Sure!", contexts=[PASSAGE])]) == []
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,22 @@ const CHARTS = [
   { title: "Error rate", metrics: [["error.rate", "errors"]] },
   { title: "Latency p95", metrics: [["latency.p95", "p95"]] },
   { title: "Cost (USD)", metrics: [["cost.sum", "cost"]], scored: true },
-  { title: "Groundedness (mean score)", metrics: [["groundedness.mean", "groundedness"]], scored: true },
+  {
+    title: "Groundedness (mean score) and refusals (share of answers)",
+    metrics: [
+      ["groundedness.mean", "groundedness"],
+      ["groundedness.refusal_rate", "refused"],
+    ],
+    scored: true,
+  },
   {
     title: "Safety flags (share of calls)",
     scored: true,
     metrics: [
-      ["safety.toxicity.rate", "toxicity"],
-      ["safety.pii.rate", "PII"],
-      ["safety.injection.rate", "prompt injection"],
+      ["safety.toxicity.output.rate", "toxic output"],
+      ["safety.pii.output.rate", "PII in output"],
+      ["safety.injection.input.rate", "injection in input"],
+      ["safety.injection.contexts.rate", "injection in passages"],
     ],
   },
   { title: "Negative feedback (share of feedback)", metrics: [["feedback.negative_rate", "negative"]] },

@@ -40,7 +40,11 @@ async def list_inference(
     q: Annotated[str, Query(max_length=200, description="Text in the input or output, an event id or trace id.")] = "",
     status: Literal["ok", "error"] | None = None,
     label: Annotated[
-        list[str] | None, Query(description="`evaluator:label`, e.g. groundedness:ungrounded; repeat for all of them.")
+        list[str] | None,
+        Query(
+            description="`evaluator.metric:label` (e.g. safety.pii.output:pii, groundedness.score:ungrounded) or "
+            "`evaluator:label` (any metric); repeat for all of them."
+        ),
     ] = None,
     feedback: Annotated[
         Feedback | None, Query(description="any, negative or none (feedback that names the event by id).")

@@ -1,4 +1,4 @@
-"""The groundedness evaluator: share of an answer's claims that the retrieved passages support."""
+"""The groundedness evaluator: share of an answer's claims that the retrieved passages support, and refusals."""
 
 from __future__ import annotations
 
@@ -12,13 +12,21 @@ from telltale_server.schemas.evaluation import Evaluation
 from telltale_server.schemas.events import InferenceEvent
 from telltale_server.streams.evaluators.base import Evaluator
 from telltale_server.streams.evaluators.groundedness.novelty import PassageFacts
-from telltale_server.streams.evaluators.groundedness.text import content_tokens, sentences, tokens
+from telltale_server.streams.evaluators.groundedness.speech_acts import clauses, speech_act
+from telltale_server.streams.evaluators.groundedness.text import STOP_WORDS, content_tokens, sentences, tokens
 
-SUPPORT_THRESHOLD = 0.5
-"""A claim is supported when at least half of it is found in one passage sentence (in words or meaning)
-after the red-flag penalty. A round number chosen before measuring, not fitted to a benchmark."""
+SUPPORT_THRESHOLD = 0.55
+"""A claim is supported when its support reaches this: the words (all, and content words alone, averaged) or
+meaning found in its closest passage sentence or pair of adjacent sentences, minus the red-flag and scatter
+penalties. Chosen on BEGIN dev with leave-one-source-out folds (bench/evaluators.py): each fold picks the
+threshold best on the worse of two dialogue sources and is measured on the third. The folds picked 0.55-0.63,
+on a plateau where balanced accuracy moves by < 0.015; 0.55 is best on all three sources together."""
+RED_FLAG_WEIGHT = 3.0
+"""Red flags (an invented number, name or flipped negation) outweigh any wording match: fabrications look fluent."""
+SCATTER_WEIGHT = 0.2
+"""A claim whose content words are nowhere in the passages loses up to this much support."""
 MAX_PASSAGE_SENTENCES = 400
-"""Passage sentences compared per event; later ones are ignored to bound the cost on huge contexts."""
+"""Passage sentences compared per event (with their adjacent pairs); later ones are ignored to bound the cost."""
 MIN_CLAIM_WORDS = 1
 
 
@@ -39,12 +47,14 @@ class Claim:
 class GroundednessEvaluator(Evaluator):
     """Checks each claim sentence against the passages: word overlap, embedding similarity, red flags.
 
-    Without contexts there is nothing to check against, and without claims nothing to check:
-    such events get no groundedness evaluation at all rather than a made-up score.
+    Refusals, deflections, courtesy and questions back to the user claim nothing, so they never make an answer
+    ungrounded; whether the answer refused is its own metric, `refusal`, because a refusal rate is a signal.
+    Without contexts there is nothing to check against, and without claims nothing to check: such events
+    get no `score` rather than a made-up one.
     """
 
     name = "groundedness"
-    version = "1"
+    version = "2"
     requires = ("contexts", "output")
     cost = "~5 ms per RAG event (WordLlama static embeddings, no neural network at run time)"
 
@@ -53,23 +63,31 @@ class GroundednessEvaluator(Evaluator):
         self.threshold = threshold
 
     def evaluate(self, batch: Sequence[InferenceEvent]) -> list[Evaluation]:
-        """One `score` evaluation per event with claims: supported share, label grounded or ungrounded."""
+        """Per answered event: `refusal` (refused or answered) and, when it claims something, `score`
+        (supported share, label grounded or ungrounded)."""
         results = []
         for event in batch:
-            evaluation = self._judge(event)
+            if not event.output or not event.contexts:
+                continue
+            acts = [(c, speech_act(c)) for s in sentences(event.output) for c in clauses(s)]
+            claims = [s for s, act in acts if act == "claim" and _is_claim(s)]
+            others = [{"sentence": s, "act": act} for s, act in acts if act != "claim"]
+            refused = not claims and any(act == "refusal" for _, act in acts)
+            label = "refused" if refused else "answered"
+            results.append(self.result(event, "refusal", float(refused), label, {"not_claims": others}))
+            evaluation = self._judge(event, claims, others)
             if evaluation is not None:
                 results.append(evaluation)
         return results
 
-    def _judge(self, event: InferenceEvent) -> Evaluation | None:
-        claims = [s for s in sentences(event.output or "") if _is_claim(s)]
-        if not claims:
+    def _judge(self, event: InferenceEvent, claims: list[str], others: list[dict[str, str]]) -> Evaluation | None:
+        found = [(index, s) for index, c in enumerate(event.contexts) for s in sentences(c.text)]
+        found = found[:MAX_PASSAGE_SENTENCES]
+        if not claims or not found:
             return None
-        passages = [(index, s) for index, c in enumerate(event.contexts) for s in sentences(c.text)]
-        passages = passages[:MAX_PASSAGE_SENTENCES]
-        if not passages:
-            return None
-        judged = self._claims(claims, [s for _, s in passages], " ".join(c.text for c in event.contexts))
+        pairs = [(i, i + 1) for i in range(len(found) - 1) if found[i][0] == found[i + 1][0]]
+        units = found + [(found[a][0], f"{found[a][1]} {found[b][1]}") for a, b in pairs]
+        judged = self._claims(claims, [s for _, s in found], pairs, " ".join(c.text for c in event.contexts))
         unsupported = [claim for claim in judged if claim.support < self.threshold]
         score = 1 - len(unsupported) / len(judged)
         return self.result(
@@ -81,26 +99,59 @@ class GroundednessEvaluator(Evaluator):
                 "claims": len(judged),
                 "min_support": min(claim.support for claim in judged),
                 "threshold": self.threshold,
-                "unsupported": [_explain(claim, passages, event) for claim in unsupported],
+                "unsupported": [_explain(claim, units, event) for claim in unsupported],
+                "refusals": [other["sentence"] for other in others if other["act"] == "refusal"],
             },
         )
 
-    def _claims(self, claims: list[str], passage_sentences: list[str], passages: str) -> list[Claim]:
-        """Support of each claim: max(word overlap, mean of overlap and cosine) minus 3x the red-flag penalty."""
+    def _claims(
+        self, claims: list[str], passage_sentences: list[str], pairs: list[tuple[int, int]], passages: str
+    ) -> list[Claim]:
+        """Support of each claim: the best of (word overlap, its mean with cosine) over passage sentences and
+        adjacent pairs of them (an answer often joins two), minus the red flags of that text and the share of
+        the claim's content words found nowhere in the passages."""
         vectors = self.embedder.embed(claims + passage_sentences)
-        cosine = vectors[: len(claims)] @ vectors[len(claims) :].T
-        passage_tokens = [set(tokens(s)) for s in passage_sentences]
+        units, texts = vectors[len(claims) :], list(passage_sentences)
+        single = [set(tokens(s)) for s in passage_sentences]
+        if pairs:
+            joined = units[[a for a, _ in pairs]] + units[[b for _, b in pairs]]
+            joined /= np.linalg.norm(joined, axis=1, keepdims=True).clip(min=1e-9)
+            units = np.vstack([units, joined])
+            texts += [f"{passage_sentences[a]} {passage_sentences[b]}" for a, b in pairs]
+        said = [set(tokens(claim)) for claim in claims]
+        overlap = _overlap(said, single + [single[a] | single[b] for a, b in pairs])
+        blended = np.maximum(overlap, (overlap + vectors[: len(claims)] @ units.T) / 2)
         facts = PassageFacts(passages)
+        everywhere = set(content_tokens(passages))
         judged = []
         for i, claim in enumerate(claims):
-            words = set(tokens(claim))
-            overlap = np.array([len(words & p) / len(words) for p in passage_tokens])
-            blended = np.maximum(overlap, (overlap + cosine[i]) / 2)
-            best = int(blended.argmax())
-            novelty = facts.novelty(claim, passage_sentences[best])
-            support = float(blended[best]) - 3 * novelty.penalty()
+            best = int(blended[i].argmax())
+            novelty = facts.novelty(claim, texts[best])
+            content = said[i] - STOP_WORDS
+            missing = 1 - len(content & everywhere) / len(content) if content else 0.0
+            support = float(blended[i, best]) - RED_FLAG_WEIGHT * novelty.penalty() - SCATTER_WEIGHT * missing
             judged.append(Claim(claim, round(support, 4), best, novelty.reasons()))
         return judged
+
+
+def _overlap(claims: list[set[str]], units: list[set[str]]) -> np.ndarray:
+    """Per claim and unit: the mean of the shares of the claim's words, and of its content words, in the unit
+    (a claim without content words counts those as found), as matrix products over a shared vocabulary."""
+    vocabulary = {word: i for i, word in enumerate(set().union(*claims, *units))}
+    content = np.array([word not in STOP_WORDS for word in vocabulary], dtype=np.float32)
+
+    def matrix(rows: list[set[str]]) -> np.ndarray:
+        found = np.zeros((len(rows), len(vocabulary)), dtype=np.float32)
+        for r, words in enumerate(rows):
+            found[r, [vocabulary[word] for word in words]] = 1
+        return found
+
+    said, held = matrix(claims), matrix(units)
+    shared_words = (said @ held.T) / said.sum(axis=1, keepdims=True).clip(min=1)
+    meant = said * content
+    counts = meant.sum(axis=1, keepdims=True)
+    shared_content = np.where(counts > 0, (meant @ held.T) / counts.clip(min=1), 1.0)
+    return (shared_words + shared_content) / 2
 
 
 def _is_claim(sentence: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from telltale_server.streams.evaluators.groundedness.text import STOP_WORDS, tokens
+from telltale_server.streams.evaluators.groundedness.text import STOP_WORDS, sentences, tokens
 
 _NUMBER = re.compile(r"\b\d[\d,.:/-]*\b")
 _NUMBER_WORDS_TEXT = """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
@@ -44,12 +44,13 @@ class PassageFacts:
 
     def novelty(self, claim: str, closest: str) -> Novelty:
         """The claim's numbers and capitalised names the passages lack, and whether it flips the polarity
-        of the passage sentence closest to it (one of the two negates, the other does not)."""
+        of the passage text closest to it (one of the two negates, the other does not; when that text is two
+        sentences, a flip against each)."""
         names = {name.lower() for name in _NAME.findall(claim)}
         return Novelty(
             numbers=tuple(sorted(_numbers(claim) - self.numbers)),
             names=tuple(sorted(n for n in names if n not in self.words and n not in STOP_WORDS)),
-            negation=_negates(claim) != _negates(closest),
+            negation=all(_negates(claim) != _negates(part) for part in sentences(closest) or [closest]),
         )
 
 
