@@ -8,8 +8,10 @@ from telltale_server.schemas.evaluation import Evaluation
 from telltale_server.schemas.events import InferenceEvent
 from telltale_server.streams.evaluators.embeddings import wordllama
 from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
-from telltale_server.streams.evaluators.groundedness.speech_acts import clauses, speech_act
 from tests.support.events import inference
+
+pytestmark = pytest.mark.models
+"""They load WordLlama: not in the fast tier (the speech acts, which need no model, are in test_speech_acts.py)."""
 
 PASSAGE = (
     "Refunds are available within 30 days of the first payment on any plan. Refunds are issued to the original "
@@ -98,30 +100,3 @@ def test_a_refusal_beside_a_fabrication_leaves_the_fabrication_judged(groundedne
     assert (result["score"].label, result["score"].details["claims"]) == ("ungrounded", 1)
     assert result["score"].details["refusals"] == ["I can't see your invoices."]
     assert result["refusal"].label == "answered"
-
-
-@pytest.mark.parametrize(
-    ("sentence", "act"),
-    [
-        ("Sorry, refunds take 5 days.", "claim"),
-        ("Unfortunately usage-based charges are not refundable.", "claim"),
-        ("I'm not sure, but I think refunds go to the original card.", "claim"),
-        ("Did you know refunds go back to the original payment method?", "claim"),
-        ("Do you know which plan you are on?", "question"),
-        ("Please contact your workspace owner.", "refusal"),
-        ("I don't have access to your billing details.", "refusal"),
-        ("Let me know if you have other questions.", "courtesy"),
-        ("I can answer questions about plans, billing and your data.", "courtesy"),
-        ("I can help with 3 things.", "claim"),
-    ],
-)
-def test_speech_acts_are_told_by_form(sentence: str, act: str) -> None:
-    assert speech_act(sentence) == act
-
-
-def test_a_statement_before_a_question_is_still_a_claim() -> None:
-    assert clauses("Refunds take a week, do you want to start one?") == [
-        "Refunds take a week",
-        "do you want to start one?",
-    ]
-    assert clauses("Could you tell me which plan you're on?") == ["Could you tell me which plan you're on?"]
