@@ -31,6 +31,7 @@ from telltale_server.services.api.routers import (
     silences,
     timeseries,
 )
+from telltale_server.services.api.titles import distinct_titles
 from telltale_server.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def create_app(rt: Runtime) -> FastAPI:
     make_document = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return app.openapi_schema or document_errors(make_document())
+        return app.openapi_schema or document_errors(distinct_titles(make_document()))
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
