@@ -21,7 +21,7 @@ from tests.support.fuzz import ENV, Resources, fuzz, seed_project
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 
 SEED = 17
-MAX_EXAMPLES = {"ingest": 5, "read": 8, "admin": 8}
+MAX_EXAMPLES = {"ingest": 3, "read": 5, "admin": 6}
 """Examples per operation and phase; a key that may do less is refused sooner, so it is given fewer."""
 
 
@@ -81,9 +81,10 @@ def test_fuzzing_finds_no_5xx_and_no_answer_off_the_document(
     key = {"ingest": INGEST_KEY, "read": up.keys["reader"], "admin": ADMIN_KEY}[scope]
     report = fuzz(up, key, SEED, MAX_EXAMPLES[scope], tmp_path / f"{scope}.json")
     cases = report["test_cases"]
-    print(json.dumps({"scope": scope, "requests": cases["generated"], "failures": report["failures"]}))
+    print(json.dumps({"scope": scope, "requests": cases["generated"], "s": report["running_time"]}))
     assert report["operations"]["tested"] == report["operations"]["total"] == len(_operations(up))
-    assert report["failures"] == [], (tmp_path / f"{scope}.txt").read_text()[-20_000:]
+    output = (tmp_path / f"{scope}.txt").read_text()[-20_000:]
+    assert (report["failures"], report["errors"]) == ([], []), output  # an error is e.g. a request timing out
     assert cases["generated"] > report["operations"]["total"] * MAX_EXAMPLES[scope]
     ready = httpx.get(f"{up.url}/ready", timeout=30)
     assert ready.status_code == 200 and up.process is not None and up.process.poll() is None

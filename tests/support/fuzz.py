@@ -14,7 +14,7 @@ import orjson
 
 from tests.support.alerts import SECRET
 from tests.support.events import feedback, inference
-from tests.support.server import ADMIN_KEY, INGEST_KEY, ROOT, TelltaleServer
+from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
 
 CHECKS = (
     "not_a_server_error",
@@ -22,8 +22,11 @@ CHECKS = (
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "unsupported_method",
+    "ignored_auth",
 )
-"""What the server promises: no 5xx, and every answer (code, media type, headers, body) as /openapi.json says.
+"""What the server promises: no 5xx, every answer (code, media type, headers, body) as /openapi.json says, a
+405 naming the methods a path takes, and no keyed operation answering without a valid key.
 Not checked: whether the document rejects every input the server refuses (`from` after `to` is valid JSON
 Schema), which is the generator's business, not the contract's."""
 ENV = {"TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]'}
@@ -54,7 +57,7 @@ def fuzz(server: TelltaleServer, key: str, seed: int, max_examples: int, report:
         "--report-json-path",
         str(report),
     ]
-    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(command, cwd=report.parent, capture_output=True, text=True)  # its cache stays there
     report.with_suffix(".txt").write_text(out.stdout + out.stderr)
     assert report.exists(), out.stdout[-3000:] + out.stderr[-3000:]
     return json.loads(report.read_text())
