@@ -38,6 +38,7 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
 
 @pytest.fixture(scope="module")
 def resources(up: TelltaleServer) -> Resources:
+    """Seeded before any fuzzing, so the tenant pass finds them as made and every read has rows to answer."""
     return seed_project(up)
 
 
@@ -91,5 +92,6 @@ def test_fuzzing_finds_no_5xx_and_no_answer_off_the_document(
 
 
 def _operations(up: TelltaleServer) -> list[tuple[str, str]]:
+    """Every (method, path) of the live document: the fuzzer must have tested each."""
     document = httpx.get(f"{up.url}/openapi.json").json()
     return [(method, path) for path, operations in document["paths"].items() for method in operations]

@@ -45,10 +45,12 @@ def generated(up: TelltaleServer, tmp_path_factory: pytest.TempPathFactory) -> s
 
 
 def load(name: str) -> ModuleType:
+    """A module of the generated package, by its dotted name inside it (it exists only after `generated`)."""
     return importlib.import_module(f"{PACKAGE}.{name}")
 
 
 def client(up: TelltaleServer, key: str) -> object:
+    """The generated client; an answer with a status code its document omits raises instead of passing as None."""
     return load("client").AuthenticatedClient(base_url=up.url, token=key, raise_on_unexpected_status=True)
 
 

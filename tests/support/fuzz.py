@@ -118,5 +118,6 @@ def seed_project(server: TelltaleServer) -> Resources:
 
 
 def created(response: httpx.Response) -> dict[str, Any]:
+    """The made resource; seeding stops at the first write refused, with the server's reason."""
     assert response.status_code == 201, response.text
     return response.json()
