@@ -46,7 +46,7 @@ def fuzz(server: TelltaleServer, key: str, seed: int, max_examples: int, report:
         "--max-examples",
         str(max_examples),
         "--workers",
-        "1",  # one at a time: the machine is shared, and the run stays reproducible from its seed
+        "1",  # in threads, hypothesis 6.170 fails inside its lambda-source cache now and then (not the server)
         "--checks",
         ",".join(CHECKS),
         "--no-shrink",
