@@ -43,6 +43,13 @@ API_CASES: dict[str, tuple[str, str, dict[str, Any], list[str | int]]] = {
         ["query", "from"],
     ),
     "events to year 999": ("GET", "/v1/inference", {"params": {"to": "0999-01-01T00:00:00Z"}}, ["query", "to"]),
+    "summary to a number": ("GET", "/v1/metrics/summary", {"params": {"to": "0.5"}}, ["query", "to"]),
+    "dataset start a number": (
+        "POST",
+        "/v1/datasets",
+        {"json": {"name": "corpus", "query": {"start": 1700000000}}},
+        ["body", "query", "start"],
+    ),
     "drift from year 999": ("GET", "/v1/drift", {"params": {"from": "0999-12-31T23:59:59Z"}}, ["query", "from"]),
     "silence regex": (
         "POST",
@@ -63,7 +70,8 @@ API_CASES: dict[str, tuple[str, str, dict[str, Any], list[str | int]]] = {
         ["body", "reference"],
     ),
 }
-"""(method, path, request arguments, the `loc` of the 422) for the inputs the fuzzer once answered with a 500."""
+"""(method, path, request arguments, the `loc` of the 422) for the inputs the fuzzer once answered with a 500, or
+took although the document refuses them (a number for a date-time)."""
 
 
 @pytest.mark.parametrize("case", BATCH_CASES, ids=list(BATCH_CASES))
