@@ -73,6 +73,8 @@ def test_another_projects_key_reaches_none_of_this_projects_resources(up: Tellta
     assert leaked == set() and status == "accepted"  # "duplicate" would tell the id exists elsewhere
     with up.client(ADMIN_KEY) as owner:
         assert {path: owner.get(path.format(**resources.ids)).text for path in before} == before
+        monitors = owner.get("/v1/drift/monitors").json()  # the one resource with no read by id
+        assert resources.ids["monitor_id"] in [monitor["monitor_id"] for monitor in monitors]
 
 
 @pytest.mark.parametrize("scope", ["ingest", "read", "admin"])
