@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from telltale_server.schemas import limits
 
@@ -31,8 +31,25 @@ def stored(value: datetime) -> datetime:
     return value
 
 
+def written(value: object) -> object:
+    """A time is sent as an RFC 3339 date-time, as the document says: a number (or a numeric string, as a query
+    carries it) would otherwise be taken for seconds since the epoch, `to=0.5` for 1970-01-01T00:00:00.5Z."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _numeric(value)):
+        raise ValueError(f"{value!r} is not a date-time: send RFC 3339, e.g. 2026-01-01T00:00:00Z")
+    return value
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 Time = Annotated[
     datetime,
+    BeforeValidator(written),
     AfterValidator(stored),
     Field(description=f"UTC if no offset is given; from {limits.EARLIEST_TS} to before {limits.LATEST_QUERY_TS}."),
 ]

@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.exceptions import HTTPException
 
 from telltale_server.services.api.errors import document_errors
 from telltale_server.services.api.json_bodies import FormLabelledJson
+from telltale_server.services.api.methods import allow_every_method
 from telltale_server.services.api.routers import (
     alert_rules,
     alerts,
@@ -31,6 +33,7 @@ from telltale_server.services.api.routers import (
     silences,
     timeseries,
 )
+from telltale_server.services.api.titles import distinct_titles
 from telltale_server.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,7 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     app.state.runtime = rt
     app.add_middleware(FormLabelledJson)
+    app.add_exception_handler(HTTPException, allow_every_method)  # type: ignore[arg-type]
     routers = (
         health,
         prometheus,
@@ -83,10 +87,11 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     for router in (module.router for module in routers):
         app.include_router(router)
+    app.state.routes = [route for module in routers for route in module.router.routes]  # for 405's Allow
     make_document = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return app.openapi_schema or document_errors(make_document())
+        return app.openapi_schema or document_errors(distinct_titles(make_document()))
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the OpenAPI document is to replace app.openapi
     return app

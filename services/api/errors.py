@@ -47,12 +47,15 @@ def invalid_body(error: ValidationError, *prefix: str | int) -> RequestValidatio
 
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI document finished: every operation that reads a body may answer 400 (a body that is not
-    JSON, or not UTF-8), and every `Problem` answer is JSON, whatever the operation's success media type."""
+    JSON, or not UTF-8), every one behind a key 401 and 403, and every `Problem` answer is JSON, whatever the
+    operation's success media type."""
     problem = {"$ref": "#/components/schemas/Problem"}
     for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
         answers = operation.setdefault("responses", {})
-        if "requestBody" in operation and "400" not in answers:
-            answers["400"] = {"description": _WHY[400], "content": {"application/json": {"schema": problem}}}
+        implied = [400] if "requestBody" in operation else []
+        implied += [401, 403] if operation.get("security") else []
+        for code in (code for code in implied if str(code) not in answers):
+            answers[str(code)] = {"description": _WHY[code], "content": {"application/json": {"schema": problem}}}
         for answer in answers.values():
             if problem in [media.get("schema") for media in answer.get("content", {}).values()]:
                 answer["content"] = {"application/json": {"schema": problem}}

@@ -16,23 +16,8 @@ import orjson
 import pytest
 
 from telltale_server.services.ingest.otel import decode
-from tests.support.events import feedback, inference
+from tests.support.events import feedback, inference, nested_list, nested_object, with_raw
 from tests.support.server import ADMIN_KEY, INGEST_KEY, TelltaleServer
-
-
-def with_raw(event: dict, **values: bytes) -> bytes:
-    """The event's JSON with fields written as raw JSON text (numbers and nesting no Python encoder emits)."""
-    text = orjson.dumps({k: v for k, v in event.items() if k not in values})[:-1]
-    return text + b"".join(b',"%s":%s' % (key.encode(), value) for key, value in values.items()) + b"}"
-
-
-def nested_list(depth: int) -> bytes:
-    return b"[" * depth + b'"leaf"' + b"]" * depth
-
-
-def nested_object(depth: int) -> bytes:
-    return b'{"a":' * depth + b"1" + b"}" * depth
-
 
 INFERENCE_CASES = {
     "ts before 1970": (dict(ts=b'"1969-12-31T23:59:59Z"'), "ts"),

@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 
 def inference(**fields: Any) -> dict[str, Any]:
     """A minimal valid inference event, with overrides."""
@@ -29,3 +31,19 @@ def feedback(inference_id: str | None = None, **fields: Any) -> dict[str, Any]:
         "value": "up",
         **fields,
     }
+
+
+def with_raw(event: dict, **values: bytes) -> bytes:
+    """The event's JSON with fields written as raw JSON text (numbers and nesting no Python encoder emits)."""
+    text = orjson.dumps({k: v for k, v in event.items() if k not in values})[:-1]
+    return text + b"".join(b',"%s":%s' % (key.encode(), value) for key, value in values.items()) + b"}"
+
+
+def nested_list(depth: int) -> bytes:
+    """A JSON list `depth` deep around one string."""
+    return b"[" * depth + b'"leaf"' + b"]" * depth
+
+
+def nested_object(depth: int) -> bytes:
+    """A JSON object `depth` deep around one number."""
+    return b'{"a":' * depth + b"1" + b"}" * depth
