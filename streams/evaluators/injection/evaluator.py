@@ -24,7 +24,7 @@ class InjectionEvaluator(Evaluator):
     """
 
     name = "safety.prompt_injection"
-    version = "1"
+    version = "2"
     cost = "one MiniLM embedding of the user's input (~10-20 ms on 2 cores); passages: regular expressions"
 
     def __init__(self, embedder: MiniLMEmbedder, model: InjectionModel) -> None:
