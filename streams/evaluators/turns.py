@@ -1,4 +1,4 @@
-"""Short conversational turns written for Telltale: benign negatives a prompt-injection corpus lacks.
+"""Short conversational turns written for Telltale: benign negatives the attack and hate corpora lack.
 
 Ordinary chat is full of two-to-six word turns (thanks, ok, that didn't work) that look like nothing in the
 attack corpora's benign side, which is long, well-formed requests; without them a short turn scores as an
