@@ -2,7 +2,8 @@
 
 Run: `python -m bench.evaluators [--data DIR] [--only groundedness,...]`. For each evaluator: AUROC of its
 continuous signal, balanced accuracy of the label it ships (its documented threshold, not one fitted
-here), per-event latency p50/p95 at batch 32 on a typical RAG event, and model load time.
+here), the safety evaluators' false-alarm rate on benign user messages of domains they were never trained or
+calibrated on, per-event latency p50/p95 at batch 32 on a typical RAG event, and model load time.
 """
 
 from __future__ import annotations
@@ -149,8 +150,11 @@ def _folds(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return folds
 
 
-def typical_rag_event() -> InferenceEvent:
-    """3 contexts of ~150 words and a ~100-word answer, as the issue defines a typical RAG event."""
+def typical_rag_event(n: int = 0) -> InferenceEvent:
+    """3 contexts of ~150 words and a ~100-word answer, as the issue defines a typical RAG event; `n` varies the texts.
+
+    Every event's question and answer differ, so no embedding is reused from an earlier event (as in production).
+    """
     passage = (
         "The Pro plan costs $49 per month when billed monthly and includes 5 seats. Additional seats are $9 each. "
         "Annual billing lowers the price to $470 per year. Single sign-on is included from the Pro tier up. "
@@ -159,14 +163,15 @@ def typical_rag_event() -> InferenceEvent:
         "The Pro plan is $49 a month with 5 seats included, and extra seats cost $9 each. "
         "Paying annually costs $470 for the year. Single sign-on is part of Pro and higher tiers. "
     ) * 3
-    return event(answer, [passage, passage, passage], "How much does the Pro plan cost, and does it include SSO?")
+    question = f"How much does the Pro plan cost for {n} seats, and does it include SSO?"
+    return event(f"For {n} seats: {answer}", [passage, passage, passage], question)
 
 
 def latency(evaluator: Evaluator, batches: int = 12) -> dict[str, Any]:
-    batch = [typical_rag_event() for _ in range(32)]
-    evaluator.evaluate(batch)
+    evaluator.evaluate([typical_rag_event(n) for n in range(32)])
     per_event = []
-    for _ in range(batches):
+    for round_ in range(1, batches + 1):
+        batch = [typical_rag_event(round_ * 32 + n) for n in range(32)]
         started = time.perf_counter()
         evaluator.evaluate(batch)
         per_event.append((time.perf_counter() - started) / len(batch) * 1000)
@@ -176,6 +181,19 @@ def latency(evaluator: Evaluator, batches: int = 12) -> dict[str, Any]:
             "p95": round(sorted(per_event)[int(len(per_event) * 0.95)], 2),
         }
     }
+
+
+def false_alarms(data: Path, flags: Callable[[list[str]], list[bool]]) -> dict[str, Any]:
+    """Share of held-out benign user messages flagged, per group (clinc domain, out-of-scope, hotels)."""
+    from telltale_server.streams.evaluators import benign
+
+    held_out = [m for m in benign.messages(data) if m.held_out]
+    flagged = flags([m.text for m in held_out])
+    out: dict[str, Any] = {}
+    for group in benign.HELD_OUT:
+        hits = [f for m, f in zip(held_out, flagged, strict=True) if m.domain == group]
+        out[group] = {"messages": len(hits), "flagged": sum(hits), "rate": round(sum(hits) / len(hits), 4)}
+    return out
 
 
 def injection(data: Path) -> dict[str, Any]:
@@ -190,35 +208,54 @@ def injection(data: Path) -> dict[str, Any]:
     labels = [item["injection"] for item in items]
     scores = [float(s) for s in scores_for(evaluator, [item["text"] for item in items])]
     threshold = evaluator.model.threshold
+    flagged = [s >= threshold for s in scores]
     return {
         "data": "injection_slabs.jsonl",
         "items": len(items),
         "auroc": round(auroc(labels, scores), 4),
-        "balanced_accuracy": round(balanced_accuracy(labels, [s >= threshold for s in scores]), 4),
+        "balanced_accuracy": round(balanced_accuracy(labels, flagged), 4),
+        "recall": round(sum(f for f, y in zip(flagged, labels, strict=True) if y) / sum(labels), 4),
         "threshold": round(threshold, 4),
+        "benign_false_alarms": false_alarms(
+            data, lambda texts: [bool(s >= threshold) for s in scores_for(evaluator, texts)]
+        ),
         "load_s": round(load_s, 2),
         **latency(evaluator),
     }
 
 
+def toxicity_labelled(evaluator: Evaluator, texts: list[str], labels: list[int]) -> dict[str, Any]:
+    """AUROC and balanced accuracy of the shipped `toxic` label, each text scored as a call's output."""
+    results = evaluator.evaluate([event(text, input_text="") for text in texts])
+    scores = [r.value or 0.0 for r in results]
+    return {
+        "items": len(texts),
+        "auroc": round(auroc(labels, scores), 4),
+        "balanced_accuracy": round(balanced_accuracy(labels, [r.label == "toxic" for r in results]), 4),
+    }
+
+
 def toxicity(data: Path) -> dict[str, Any]:
     from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
-    from telltale_server.streams.evaluators.toxicity.direction import shipped
     from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
+    from telltale_server.streams.evaluators.toxicity.model import shipped
+    from telltale_server.streams.evaluators.toxicity.train import DAVIDSON, davidson_held_out
 
     started = time.perf_counter()
     evaluator = ToxicityEvaluator(MiniLMEmbedder(), shipped())
     load_s = time.perf_counter() - started
-    items = read(data, "toxicity_toxigen_seed.jsonl")
-    labels = [item["toxic"] for item in items]
-    results = evaluator.evaluate([event(item["text"], input_text="") for item in items])
-    scores = [r.value or 0.0 for r in results]
+    toxigen = read(data, "toxicity_toxigen_seed.jsonl")
+    tweets = [item for row, item in enumerate(read(data, DAVIDSON)) if davidson_held_out(row)]
     return {
-        "data": "toxicity_toxigen_seed.jsonl",
-        "items": len(items),
-        "auroc": round(auroc(labels, scores), 4),
-        "balanced_accuracy": round(balanced_accuracy(labels, [r.label == "toxic" for r in results]), 4),
-        "threshold": round(evaluator.direction.threshold, 4),
+        "toxigen_seeds_never_trained_on": toxicity_labelled(
+            evaluator, [item["text"] for item in toxigen], [item["toxic"] for item in toxigen]
+        ),
+        "davidson_held_out_hate_vs_rest": toxicity_labelled(
+            evaluator, [item["text"] for item in tweets], [int(item["label"] == "hate") for item in tweets]
+        ),
+        "benign_false_alarms": false_alarms(
+            data, lambda texts: [r.label == "toxic" for r in evaluator.evaluate([event(input_text=t) for t in texts])]
+        ),
         "load_s": round(load_s, 2),
         **latency(evaluator),
     }

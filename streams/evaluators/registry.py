@@ -14,7 +14,7 @@ from telltale_server.streams.evaluators.llm_judge.config import JudgeConfig
 from telltale_server.streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
 from telltale_server.streams.evaluators.pii.evaluator import PiiEvaluator
 from telltale_server.streams.evaluators.prices import PriceTable
-from telltale_server.streams.evaluators.toxicity import direction
+from telltale_server.streams.evaluators.toxicity import model as toxicity_model
 from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
 from telltale_server.streams.evaluators.usage import UsageEvaluator
 
@@ -23,7 +23,7 @@ FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     PiiEvaluator.name: lambda settings: PiiEvaluator(),
     GroundednessEvaluator.name: lambda settings: GroundednessEvaluator(wordllama.shared()),
     InjectionEvaluator.name: lambda settings: InjectionEvaluator(minilm.shared(), injection_model.shipped()),
-    ToxicityEvaluator.name: lambda settings: ToxicityEvaluator(minilm.shared(), direction.shipped()),
+    ToxicityEvaluator.name: lambda settings: ToxicityEvaluator(minilm.shared(), toxicity_model.shipped()),
     LlmJudgeEvaluator.name: lambda settings: LlmJudgeEvaluator(JudgeConfig.from_settings(settings)),
 }
 KINDS: dict[str, type[Evaluator]] = {

@@ -8,7 +8,7 @@ from telltale_server.schemas.events import InferenceEvent
 from telltale_server.streams.evaluators.embeddings import minilm
 from telltale_server.streams.evaluators.injection import model as injection_model
 from telltale_server.streams.evaluators.injection.evaluator import InjectionEvaluator
-from telltale_server.streams.evaluators.toxicity import direction
+from telltale_server.streams.evaluators.toxicity import model as toxicity_model
 from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
 from tests.support.events import inference
 
@@ -52,7 +52,7 @@ def test_an_injected_passage_is_named(injection: InjectionEvaluator) -> None:
 
 @pytest.fixture(scope="module")
 def toxicity() -> ToxicityEvaluator:
-    return ToxicityEvaluator(minilm.shared(), direction.shipped())
+    return ToxicityEvaluator(minilm.shared(), toxicity_model.shipped())
 
 
 def test_hate_is_toxic_and_counter_speech_is_not(toxicity: ToxicityEvaluator) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 TOKENIZER = Path(__file__).with_name("minilm_tokenizer.json")
+RECENT = 4096
+"""Vectors of the last texts embedded: evaluators sharing this embedder compute a user turn they both read once."""
 
 
 class MiniLMEmbedder:
@@ -30,9 +33,23 @@ class MiniLMEmbedder:
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER))
         self._tokenizer.enable_truncation(max_tokens)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed(self, texts: list[str], batch: int = 32) -> np.ndarray:
-        """Unit-length vectors, one row per text; texts of similar length are batched to limit padding."""
+        """Unit-length vectors, one row per text; a text seen among the last RECENT is not computed again."""
+        todo = list(dict.fromkeys(text for text in texts if text not in self._recent))
+        fresh = dict(zip(todo, self._compute(todo, batch), strict=True))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = fresh[text] if text in fresh else self._recent[text]
+            self._recent[text] = out[row].copy()
+            self._recent.move_to_end(text)
+        while len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
+        return out
+
+    def _compute(self, texts: list[str], batch: int) -> np.ndarray:
+        """Texts of similar length are batched to limit padding."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = np.argsort([len(text) for text in texts], kind="stable")
         for start in range(0, len(texts), batch):

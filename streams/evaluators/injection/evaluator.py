@@ -19,13 +19,13 @@ class InjectionEvaluator(Evaluator):
     """Scores the user's words (not the app's own system prompt) and each retrieved passage.
 
     Metric `input`: the user turns (or a plain-string input), scored by the three-part model; label
-    `injection` above the 99th percentile of benign reference prompts. Metric `contexts`: passages
+    `injection` above 99.85% of benign user messages held out of training. Metric `contexts`: passages
     screened for instructions aimed at the model (`patterns.py`), the first offending one named.
     """
 
     name = "safety.prompt_injection"
-    version = "1"
-    cost = "one MiniLM embedding of the user's input (~10-20 ms on 2 cores); passages: regular expressions"
+    version = "2"
+    cost = "one MiniLM embedding of the user's input, shared with toxicity (~10-20 ms on 2 cores); passages: regexes"
 
     def __init__(self, embedder: MiniLMEmbedder, model: InjectionModel) -> None:
         self.embedder = embedder

@@ -27,10 +27,10 @@ def knn_scores(queries: np.ndarray, attacks: np.ndarray, benign: np.ndarray) -> 
 class InjectionModel:
     """Nearest neighbours and a linear model on MiniLM embeddings, plus a char n-gram linear model.
 
-    Each raw score becomes its empirical CDF among the benign texts of a held-out reference split, so the
-    three are comparable and a score reads as "above this share of ordinary prompts"; the mean of the CDFs
-    is the injection score in [0, 1]. `threshold` is the 99th percentile of that score on the benign
-    reference texts (a 1% false-positive rate there).
+    Each raw score becomes its empirical CDF among the benign texts held out of training (prompts and user
+    messages), so the three are comparable and a score reads as "above this share of ordinary texts"; the
+    mean of the CDFs is the injection score in [0, 1]. `threshold` flags 0.15% of the calibration user
+    messages (train.py), none of which the scorers were fitted on.
     """
 
     attacks: np.ndarray
