@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from telltale_server.schemas.events import InferenceEvent
+
 
 def inference(**fields: Any) -> dict[str, Any]:
     """A minimal valid inference event, with overrides."""
@@ -47,3 +49,15 @@ def nested_list(depth: int) -> bytes:
 def nested_object(depth: int) -> bytes:
     """A JSON object `depth` deep around one number."""
     return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+def inference_event(**fields: Any) -> InferenceEvent:
+    """`inference(...)` validated as the contract, for the evaluators, which take InferenceEvent."""
+    return InferenceEvent.model_validate(inference(**fields))
+
+
+REFUND_PASSAGE = (
+    "Refunds are available within 30 days of the first payment on any plan. Refunds are issued to the original "
+    "payment method and take 5 to 10 business days to appear. Usage-based charges are not refundable."
+)
+"""A help-centre passage the evaluator tests answer from (grounded or not) or poison."""

@@ -5,27 +5,19 @@ from __future__ import annotations
 import pytest
 
 from telltale_server.schemas.evaluation import Evaluation
-from telltale_server.schemas.events import InferenceEvent
 from telltale_server.streams.evaluators.embeddings import wordllama
 from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
-from tests.support.events import inference
+from tests.support.events import REFUND_PASSAGE, inference_event
 
 pytestmark = pytest.mark.models
 """They load WordLlama: not in the fast tier (the speech acts, which need no model, are in test_speech_acts.py)."""
 
-PASSAGE = (
-    "Refunds are available within 30 days of the first payment on any plan. Refunds are issued to the original "
-    "payment method and take 5 to 10 business days to appear. Usage-based charges are not refundable."
-)
-
-
-def event(**fields: object) -> InferenceEvent:
-    return InferenceEvent.model_validate(inference(**fields))
-
 
 def judged(evaluator: GroundednessEvaluator, output: str, contexts: list[str] | None = None) -> dict[str, Evaluation]:
     """The event's evaluations by metric."""
-    return {r.metric: r for r in evaluator.evaluate([event(output=output, contexts=contexts or [PASSAGE])])}
+    return {
+        r.metric: r for r in evaluator.evaluate([inference_event(output=output, contexts=contexts or [REFUND_PASSAGE])])
+    }
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +27,7 @@ def groundedness() -> GroundednessEvaluator:
 
 def test_an_invented_number_is_unsupported(groundedness: GroundednessEvaluator) -> None:
     answer = "You can get a refund within 30 days of your first payment. The money arrives within 24 hours."
-    result = judged(groundedness, answer, [PASSAGE, "The app runs on iOS 16."])["score"]
+    result = judged(groundedness, answer, [REFUND_PASSAGE, "The app runs on iOS 16."])["score"]
     assert (result.label, result.value) == ("ungrounded", 0.5)
     [unsupported] = result.details["unsupported"]
     assert unsupported["sentence"] == "The money arrives within 24 hours."
@@ -60,7 +52,7 @@ def test_a_negation_the_passages_do_not_make_is_flagged(groundedness: Groundedne
 
 
 def test_no_contexts_no_evaluation(groundedness: GroundednessEvaluator) -> None:
-    without = event(output="Refunds take 5 to 10 business days.", contexts=[])
+    without = inference_event(output="Refunds take 5 to 10 business days.", contexts=[])
     assert not groundedness.applies_to(without)
     assert groundedness.evaluate([without]) == []
 

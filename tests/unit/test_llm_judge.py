@@ -23,7 +23,7 @@ from telltale_server.streams.evaluators.policy import sampled
 from telltale_server.streams.evaluators.prices import Price
 from telltale_server.streams.pipeline import run_isolated
 from tests.support.chat_server import HANG, ChatServer, Reply, asked_metrics, verdict
-from tests.support.events import inference
+from tests.support.events import inference_event
 from tests.support.server import free_port
 
 DAY0 = 1_767_225_600.0
@@ -62,17 +62,13 @@ def judge(server: ChatServer, clock: Clock, sleeps: list[float] | None = None, *
     return LlmJudgeEvaluator(config, ChatClient(config, sleep=recorded.append), clock=clock)
 
 
-def event(**fields: Any) -> InferenceEvent:
-    return InferenceEvent.model_validate(inference(**fields))
-
-
 def rag_event(**fields: Any) -> InferenceEvent:
     rag = {
         "input": "How long is the refund window?",
         "output": "Refunds are accepted within 30 days of delivery.",
         "contexts": ["Our policy: refunds within 30 days of delivery.", {"text": "Shipping is free over $50."}],
     }
-    return event(**{**rag, **fields})
+    return inference_event(**{**rag, **fields})
 
 
 def by_metric(results: list[Evaluation]) -> dict[str, Evaluation]:
@@ -109,7 +105,7 @@ def test_request_shape_and_parsed_scores(server: ChatServer, clock: Clock) -> No
 
 
 def test_no_contexts_means_no_groundedness(server: ChatServer, clock: Clock) -> None:
-    results = judge(server, clock).evaluate([event(contexts=[])])
+    results = judge(server, clock).evaluate([inference_event(contexts=[])])
     assert {r.metric for r in results} == {"relevance", "coherence", "fluency"}
     assert asked_metrics(server.requests[0]) == ["relevance", "coherence", "fluency"]
     assert "<context>" not in server.requests[0]["messages"][1]["content"]
@@ -117,12 +113,12 @@ def test_no_contexts_means_no_groundedness(server: ChatServer, clock: Clock) -> 
 
 
 def test_no_question_means_no_relevance(server: ChatServer, clock: Clock) -> None:
-    results = judge(server, clock).evaluate([event(input="", contexts=["Refunds within 30 days."])])
+    results = judge(server, clock).evaluate([inference_event(input="", contexts=["Refunds within 30 days."])])
     assert {r.metric for r in results} == {"groundedness", "coherence", "fluency"}
 
 
 def test_sampling_is_deterministic_by_event_id(server: ChatServer, clock: Clock) -> None:
-    events = [event(event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"e{i}"))) for i in range(40)]
+    events = [inference_event(event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"e{i}"))) for i in range(40)]
     evaluator = judge(server, clock, sample_rate=0.3)
     expected = {e.event_id for e in events if sampled(e.event_id, 0.3)}
     assert 0 < len(expected) < len(events)

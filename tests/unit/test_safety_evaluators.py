@@ -13,6 +13,9 @@ from telltale_server.streams.evaluators.toxicity import model as toxicity_model
 from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
 from tests.support.events import inference
 
+pytestmark = pytest.mark.models
+"""They load the shipped weights (ONNX Runtime MiniLM): not in the fast tier."""
+
 
 def event(user: str, output: str | None = None) -> InferenceEvent:
     return InferenceEvent.model_validate(inference(input=user, output=output, contexts=[]))
