@@ -90,13 +90,13 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
             batch_size=settings.runner_batch_size,
             idle_poll_s=settings.runner_idle_poll_s,
         )
-    log = StoreEventLog(store, sink, on_inference=runner.offer if runner else None)
+    log = StoreEventLog(store, sink)
     ingest = IngestService(log, settings.max_batch_items)
     traces = TraceReceiver(ingest, HeldSpans(store), settings.otel_hold_s)
     jobs: list[Job] = [HeldCallsJob(traces)]
     if runner is not None:
         alerts = AlertLoop(store, settings)
-        runner.listeners.append(alerts.wake)
+        wire_local_flow(log, runner, alerts)
         jobs += [runner, alerts, CurationJob(store), RollupBuilder(store)]
         if settings.drift_enabled:
             jobs.append(DriftJob(store, interval_s=settings.drift_interval_s))
@@ -111,6 +111,13 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
         evaluators=kinds,
         jobs=jobs,
     )
+
+
+def wire_local_flow(log: StoreEventLog, runner: LocalRunner, alerts: AlertLoop) -> None:
+    """Local mode's event flow, in one place: each stored inference event reaches the runner at once (it need not
+    poll the table), and each batch of evaluations the runner stores wakes the alert engine."""
+    log.on_inference = runner.offer
+    runner.listeners.append(alerts.wake)
 
 
 def scoring(settings: Settings, names: tuple[str, ...]) -> Scoring:
