@@ -14,6 +14,12 @@ from telltale_server.schemas.store import Store
 from telltale_server.services.metrics.catalog import LABELS, Filters
 
 PREVIEW_CHARS = 240
+_USER_TURN = (
+    "WITH arrayLast(m -> JSONExtractString(m, 'role') = 'user', JSONExtractArrayRaw(input_messages)) AS last_user, "
+    "if(JSONType(last_user, 'content') = 'String', JSONExtractString(last_user, 'content'), arrayStringConcat("
+    "arrayMap(p -> JSONExtractString(p, 'text'), JSONExtractArrayRaw(last_user, 'content')), ' ')) AS user_turn "
+)
+"""The last user turn's text (the text parts of multimodal content), as `user_turn`."""
 Feedback = Literal["any", "negative", "none"]
 _CURSOR = re.compile(r"^(\d{1,15})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _PAIR = re.compile(r"^[\w.\-]{1,130}:[\w.\-]{1,64}$")
@@ -52,6 +58,12 @@ class EventRow(BaseModel):
     status: str
     latency_ms: float | None
     input: str = Field(description=f"The first {PREVIEW_CHARS} characters of the input text.")
+    question: str = Field(
+        description=f"What the user asked: the first {PREVIEW_CHARS} characters of the last user turn of a chat "
+        "input (not the system prompt every call shares), or of a plain-text input."
+    )
+    session_id: str = Field(description="The conversation the call belongs to; empty when the app sent none.")
+    user_id: str = Field(description="The app's user id; empty when the app sent none.")
     output: str = Field(description=f"The first {PREVIEW_CHARS} characters of the output.")
     labels: list[str] = Field(
         description="`evaluator.metric:label` of the event's evaluations: the metric says what the label is about "
@@ -82,8 +94,10 @@ def search_events(store: Store, project_id: str, query: EventQuery) -> EventPage
     """One page of events (deduplicated), newest first; then their labels and feedback for those ids only."""
     where, params = _conditions(project_id, query)
     rows = store.rows(
-        "SELECT event_id, ts, model, route, prompt_version, environment, status, latency_ms, "
+        f"{_USER_TURN}SELECT event_id, ts, model, route, prompt_version, environment, status, latency_ms, "
         f"substringUTF8(input_text, 1, {PREVIEW_CHARS}) AS input, "
+        "substringUTF8(if(input_messages = '' OR user_turn = '', input_text, user_turn), 1, "
+        f"{PREVIEW_CHARS}) AS question, session_id, user_id, "
         f"substringUTF8(ifNull(output, ''), 1, {PREVIEW_CHARS}) AS output "
         f"FROM inference_events FINAL WHERE {' AND '.join(where)} "
         "ORDER BY ts DESC, event_id DESC LIMIT {limit:UInt32}",

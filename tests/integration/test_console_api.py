@@ -10,6 +10,7 @@ import pytest
 
 from telltale_server.services.demo.generator import DemoTraffic
 from telltale_server.services.demo.sender import DemoSender
+from tests.support.events import inference
 from tests.support.server import INGEST_KEY, TelltaleServer
 
 END = datetime.now(UTC).replace(microsecond=0)
@@ -187,3 +188,31 @@ def test_console_pages_run_only_their_own_files_and_the_report_frame_is_sandboxe
 def test_telltale_up_prints_the_console_url(demo: TelltaleServer) -> None:
     log = (demo.data_dir.parent / f"{demo.data_dir.name}-server.log").read_text()
     assert f"Console: {demo.url}/" in log
+
+
+def test_the_events_list_shows_what_the_user_asked(demo: TelltaleServer) -> None:
+    """Not the system prompt every call shares: the last user turn (its text parts, for multimodal content)."""
+    chat = inference(
+        input=[
+            {"role": "system", "content": "You are the Acme Cloud assistant."},
+            {"role": "user", "content": "How do I export data?"},
+            {"role": "assistant", "content": "Use the export page."},
+            {"role": "user", "content": [{"type": "text", "text": "And where is that page?"}]},
+        ],
+        session_id="s-42",
+        user_id="u-7",
+    )
+    plain = inference(input="Plain question about billing?")
+    with demo.client(INGEST_KEY) as client:
+        assert client.post("/v1/inference", json=[chat, plain]).status_code == 200
+    demo.wait_processed()
+    rows = {
+        row["event_id"]: row
+        for event in (chat, plain)
+        for row in get(demo, "/v1/inference", q=event["event_id"]).json()["items"]
+    }
+    assert rows[chat["event_id"]]["question"] == "And where is that page?"
+    assert (rows[chat["event_id"]]["session_id"], rows[chat["event_id"]]["user_id"]) == ("s-42", "u-7")
+    assert rows[chat["event_id"]]["input"].startswith("You are the Acme Cloud assistant.")
+    assert rows[plain["event_id"]]["question"] == "Plain question about billing?"
+    assert rows[plain["event_id"]]["session_id"] == ""

@@ -61,7 +61,7 @@ export async function render(root, { rest, params, navigate }) {
   const table = el(
     "table",
     { class: "card", "aria-label": "Events, newest first" },
-    el("thead", {}, el("tr", {}, ["Time", "Model", "Route", "Status", "Latency", "Input", "Labels", "Feedback"].map((h) => el("th", { scope: "col", text: h })))),
+    el("thead", {}, el("tr", {}, ["Time", "Model", "Route", "Status", "Latency", "Question", "Session / user", "Labels", "Feedback"].map((h) => el("th", { scope: "col", text: h })))),
     el(
       "tbody",
       {},
@@ -74,7 +74,8 @@ export async function render(root, { rest, params, navigate }) {
           el("td", { text: item.route || "–" }),
           el("td", { class: item.status === "error" ? "state-firing" : "", text: item.status }),
           el("td", { text: formatValue(item.latency_ms, "ms") }),
-          el("td", { class: "preview", title: item.input, text: item.input }),
+          el("td", { class: "preview", title: item.question, text: item.question }),
+          el("td", { class: "preview", text: [item.session_id, item.user_id].filter(Boolean).join(" / ") || "–" }),
           el("td", {}, item.labels.filter((pair) => BAD.has(pair.split(":").pop())).map(chip)),
           el("td", { text: item.feedback.count ? `${item.feedback.negative} negative of ${item.feedback.count}` : "–" }),
         ),
