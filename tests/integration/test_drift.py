@@ -183,7 +183,8 @@ def test_the_demo_traffic_drifts_where_the_demo_shifts_it(runtime: Runtime, proj
     """Topic mix, longer answers and a model swap on the search route; the small-talk route does not change."""
     t0 = floor(datetime.now(UTC), 600) - 2 * HOUR
     traffic = DemoTraffic(seed=11, shift_at=t0 + demo_monitor.SHIFT_AT * HOUR)
-    made = [InferenceEvent.model_validate(call.inference) for call in traffic.calls(3000, t0, t0 + HOUR)]
+    # 4,000 calls: after the shift the search route gets fewer of them, and its window must still hold min_samples
+    made = [InferenceEvent.model_validate(call.inference) for call in traffic.calls(4000, t0, t0 + HOUR)]
     gen.store_events(runtime.store, project, made, seed=11)
     monitor = Monitor(monitor_id="demo", project_id=project, config=demo_monitor.CONFIG)
 
