@@ -201,8 +201,9 @@ def test_the_events_list_shows_what_the_user_asked(demo: TelltaleServer) -> None
         ],
         session_id="s-42",
         user_id="u-7",
+        ts=(END - timedelta(minutes=1)).isoformat(),
     )
-    plain = inference(input="Plain question about billing?")
+    plain = inference(input="Plain question about billing?", ts=(END - timedelta(minutes=1)).isoformat())
     with demo.client(INGEST_KEY) as client:
         assert client.post("/v1/inference", json=[chat, plain]).status_code == 200
     demo.wait_processed()
