@@ -180,12 +180,23 @@ def record(
     """A stored row as a dataclass or pydantic model: `renamed` columns take their field's name, JSON columns are
     parsed, and columns the class has no field for (versions, tombstones) are left out."""
     names = renamed or {}
-    fields = (
-        {field.name for field in dataclasses.fields(kind)} if dataclasses.is_dataclass(kind) else set(kind.model_fields)  # type: ignore[attr-defined]  # not a dataclass, so a pydantic model: mypy cannot narrow type[R] by is_dataclass
-    )
+    fields = _field_names(kind)
     values = {}
     for column, value in row.items():
         field = names.get(column, column)
         if field in fields:
             values[field] = orjson.loads(value) if column in json_columns else value
     return kind(**values)
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(kind: type) -> frozenset[str]:
+    """A dataclass's or pydantic model's field names, read once per class (records are made per stored row)."""
+    if kind not in _FIELD_NAMES:
+        if dataclasses.is_dataclass(kind):
+            _FIELD_NAMES[kind] = frozenset(field.name for field in dataclasses.fields(kind))
+        else:
+            _FIELD_NAMES[kind] = frozenset(kind.model_fields)  # type: ignore[attr-defined]  # not a dataclass: pydantic
+    return _FIELD_NAMES[kind]
