@@ -89,6 +89,13 @@ class RuleSpec(BaseModel):
         return window
 
     @model_validator(mode="after")
+    def _disparity_by_segment(self) -> RuleSpec:
+        """A disparity metric is grouped by segment, never by other labels."""
+        if self.group_by and CATALOG[self.metric].computed is not None:
+            raise ValueError(f"{self.metric} is grouped by segment: leave group_by empty")
+        return self
+
+    @model_validator(mode="after")
     def _resolve_on_the_good_side(self) -> RuleSpec:
         """A resolve threshold widens the band an alert stays firing in; it can never narrow it."""
         if self.resolve_threshold is None:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from telltale_server.schemas.store import Store
+from telltale_server.services.metrics.disparity.metric import ratios
 from telltale_server.services.metrics.drift_metrics import drift_query
 from telltale_server.services.metrics.measured import Measured, measured_sql, quantile
 from telltale_server.services.metrics.metric_window import LABELS, Filters, Label, Sample, Window
@@ -31,7 +32,8 @@ VOLUME_LOOKBACK = timedelta(hours=24)
 class Metric:
     """A catalog entry: its definition in words, its unit, and how it is computed from the measures.
 
-    Drift metrics read the drift results (already one row per window and segment) through `query` instead."""
+    Drift metrics read the drift results (already one row per window and segment) through `query` instead;
+    disparity metrics split a rate by segment through `computed`."""
 
     name: str
     unit: str
@@ -39,6 +41,7 @@ class Metric:
     measured: Measured | None = None
     kind: Literal["rate", "level", "volume"] = "level"
     query: Callable[[Window], tuple[str, dict[str, Any]]] | None = None
+    computed: Callable[[Store, Window], list[Sample]] | None = None
 
 
 def _calls(value: str, samples: str = "sum(calls)") -> Measured:
@@ -243,6 +246,23 @@ CATALOG: dict[str, Metric] = _Catalog(
 """The catalog: every metric a rule, the API or the console can name."""
 
 
+def _disparity(rate: Metric) -> Metric:
+    """`disparity.<rate>`: the rate of each segment of the traffic over the rest's, by the rate's own definition."""
+    assert rate.measured is not None
+    return Metric(
+        f"disparity.{rate.name}",
+        "ratio",
+        f"Per segment of the traffic (the user's detected language, and each attribute the project watches: "
+        f"GET /v1/disparity/settings), {rate.name} of the segment divided by {rate.name} of the rest of the "
+        "traffic (null when the rest's is 0); grouped by `segment` (e.g. language=es), never by other labels; "
+        "samples: the segment's. Read from raw rows. GET /v1/disparity adds intervals and verdicts.",
+        computed=ratios(rate.measured),
+    )
+
+
+CATALOG.update((m.name, m) for m in [_disparity(m) for m in CATALOG.values() if m.kind == "rate"])
+
+
 def compute(store: Store, metric: str, window: Window) -> list[Sample]:
     """The metric's value per group over the window; an empty group has no row, a NaN value is None."""
     return compute_many(store, [metric], window)[metric]
@@ -254,7 +274,9 @@ def compute_many(store: Store, metrics: list[str], window: Window) -> dict[str, 
     batches: dict[timedelta | None, list[str]] = {}
     for name in dict.fromkeys(metrics):
         measured = CATALOG[name].measured
-        if measured is None:
+        if (computed := CATALOG[name].computed) is not None:
+            found[name] = computed(store, window)
+        elif measured is None:
             query = CATALOG[name].query
             assert query is not None
             found[name] = _samples(store.rows(*query(window)), window, "", grouped=False)

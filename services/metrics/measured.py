@@ -44,7 +44,9 @@ def measured_sql(store: Store, metrics: list[Measured], window: Window) -> tuple
         rollups=not window.raw,
         unsettled=window.unsettled,
         sources=needed,
+        calls=window.calls,
     )
+    params.update(window.calls_params)
     filters = [f"{label} IN {{f_{label}:Array(String)}}" for label in LABELS if getattr(window.filters, label)]
     for label in LABELS:
         if values := getattr(window.filters, label):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -48,6 +49,10 @@ class Window:
     """Measure raw rows only, ignoring the rollups: what the rollups must always equal."""
     unsettled: tuple[datetime, ...] | None = None
     """The project's minutes not rolled up yet, when looked up once for many windows (else looked up per read)."""
+    calls: str = ""
+    """A condition on inference rows that the counted calls must meet (a segment of the traffic), its parameters in
+    `calls_params`: measured from raw rows, as rollups do not keep what it reads."""
+    calls_params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def start(self) -> datetime:

@@ -10,6 +10,7 @@ from telltale_server.streams.evaluators.embeddings import minilm, wordllama
 from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
 from telltale_server.streams.evaluators.injection import model as injection_model
 from telltale_server.streams.evaluators.injection.evaluator import InjectionEvaluator
+from telltale_server.streams.evaluators.language import LanguageEvaluator
 from telltale_server.streams.evaluators.llm_judge.config import JudgeConfig
 from telltale_server.streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
 from telltale_server.streams.evaluators.pii.evaluator import PiiEvaluator
@@ -25,6 +26,7 @@ FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     InjectionEvaluator.name: lambda settings: InjectionEvaluator(minilm.shared(), injection_model.shipped()),
     ToxicityEvaluator.name: lambda settings: ToxicityEvaluator(minilm.shared(), toxicity_model.shipped()),
     LlmJudgeEvaluator.name: lambda settings: LlmJudgeEvaluator(JudgeConfig.from_settings(settings)),
+    LanguageEvaluator.name: lambda settings: LanguageEvaluator(),
 }
 KINDS: dict[str, type[Evaluator]] = {
     kind.name: kind
@@ -35,6 +37,7 @@ KINDS: dict[str, type[Evaluator]] = {
         InjectionEvaluator,
         ToxicityEvaluator,
         LlmJudgeEvaluator,
+        LanguageEvaluator,
     )
 }
 """Each evaluator's class: its name, version, needs and cost, known without loading a model."""
@@ -44,6 +47,7 @@ DEFAULT = (
     GroundednessEvaluator.name,
     InjectionEvaluator.name,
     ToxicityEvaluator.name,
+    LanguageEvaluator.name,
 )
 """The local evaluators; the paid llm_judge runs only when named (TELLTALE_EVALUATORS, --evaluator)."""
 

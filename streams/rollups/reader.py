@@ -36,19 +36,24 @@ def source(
     rollups: bool = True,
     unsettled: Sequence[datetime] | None = None,
     sources: frozenset[str] = frozenset(SOURCES),
+    calls: str = "",
 ) -> tuple[str, dict[str, Any]]:
     """SQL of measure rows (COLUMNS and `part`) covering the segments, and its parameters.
 
     Filtering by tags needs each call's tags, which rollups do not keep: such a read takes raw rows only, as
     does one with `rollups` off. `unsettled`: the project's unsettled minutes over (at least) the segments,
     when the caller looked them up once for many reads. `sources`: the raw tables whose measures are needed
-    (raw rows of the others are not read)."""
+    (raw rows of the others are not read). `calls`: a condition on inference rows the measured calls must meet,
+    which, like tags, only raw rows can answer."""
     params: dict[str, Any] = {"p": project_id}
+    conditions = [calls] if calls else []
     if tags:
         params["f_tags"] = tags
+        conditions.append("hasAll(tags, {f_tags:Array(String)})")
+    tagged = " AND ".join(f"({condition})" for condition in conditions)
     parts = []
     for index, segment in enumerate(segments):
-        sql, more = _segment(store, project_id, segment, index, bool(tags), rollups and not tags, unsettled, sources)
+        sql, more = _segment(store, project_id, segment, index, tagged, rollups and not tagged, unsettled, sources)
         parts += sql
         params.update(more)
     return " UNION ALL ".join(parts), params
@@ -59,7 +64,7 @@ def _segment(
     project_id: str,
     segment: Segment,
     i: int,
-    tagged: bool,
+    tagged: str,
     rollups: bool,
     unsettled: Sequence[datetime] | None,
     sources: frozenset[str],
@@ -90,7 +95,7 @@ def _segment(
             where=f"({' OR '.join(where)})",
             calls_from=f"{{c{i}a:DateTime64(3)}}",
             calls_to=f"{{c{i}b:DateTime64(3)}}",
-            tagged="hasAll(tags, {f_tags:Array(String)})" if tagged else "",
+            tagged=tagged,
         )
         params[f"c{i}a"] = floor_minute(segment.start) - timedelta(seconds=FEEDBACK_LOOKBACK_S)
         params[f"c{i}b"] = ceil_minute(segment.end) + MINUTE

@@ -85,6 +85,8 @@ async def query(
         raise invalid(("query", "window"), str(error)) from None
     start, end = time_range(start, end, before=length, longest=ANY_LENGTH)
     labels = tuple(dict.fromkeys(group_by or []))
+    if labels and CATALOG[name].computed is not None:
+        raise invalid(("query", "group_by"), f"{name} is grouped by segment: leave group_by out")
     frame = Window(key.project_id, end, (end - start).total_seconds(), filters, labels)
     samples = await run_in_threadpool(compute, rt.store, name, frame)
     groups = [MetricSample(labels=s.labels, value=s.value, samples=s.samples) for s in samples]

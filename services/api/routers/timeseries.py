@@ -70,6 +70,8 @@ async def _series(
     for name in names:
         if name not in CATALOG:
             raise HTTPException(404, f"unknown metric {name!r}; GET /v1/metrics lists them")
+        if CATALOG[name].computed is not None:
+            raise invalid(("query", "metric"), f"{name} has no series: GET /v1/disparity compares its segments")
     start, end = time_range(start, end)
     if step is None:
         step = pick_step(start, end)
