@@ -177,8 +177,8 @@ def latency(evaluator: Evaluator, batches: int = 12) -> dict[str, Any]:
         per_event.append((time.perf_counter() - started) / len(batch) * 1000)
     return {
         "latency_ms_per_event": {
-            "p50": round(statistics.median(per_event), 2),
-            "p95": round(sorted(per_event)[int(len(per_event) * 0.95)], 2),
+            "p50": round(statistics.median(per_event), 3),
+            "p95": round(sorted(per_event)[int(len(per_event) * 0.95)], 3),
         }
     }
 
@@ -279,10 +279,21 @@ def all_local(data: Path) -> dict[str, Any]:
     return {"evaluators": [e.name for e in evaluators], "load_s": round(load_s, 2), **latency(All())}
 
 
+def language(data: Path) -> dict[str, Any]:
+    """The language evaluator's model load and its cost per event (the typical RAG event's question)."""
+    from telltale_server.streams.evaluators.language import LanguageEvaluator, identifier
+
+    started = time.perf_counter()
+    identifier()
+    load_s = time.perf_counter() - started
+    return {"load_s": round(load_s, 2), **latency(LanguageEvaluator(), batches=60)}
+
+
 BENCHES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "groundedness": groundedness,
     "injection": injection,
     "toxicity": toxicity,
+    "language": language,
     "all_local": all_local,
 }
 

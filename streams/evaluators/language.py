@@ -31,7 +31,7 @@ class LanguageEvaluator(Evaluator):
     cost = "py3langid on the last user turn (byte n-grams, numpy): ~30 µs"
 
     def __init__(self) -> None:
-        self._identifier = _identifier()
+        self._identifier = identifier()
 
     def evaluate(self, batch: Sequence[InferenceEvent]) -> list[Evaluation]:
         """One evaluation per event whose last user turn has text."""
@@ -53,6 +53,6 @@ def last_turn(event: InferenceEvent) -> str:
 
 
 @cache
-def _identifier() -> LanguageIdentifier:
+def identifier() -> LanguageIdentifier:
     """The model shipped in py3langid's wheel, loaded once per process (~3 s: it is xz-compressed)."""
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True, min_confidence=MIN_PROBABILITY)
