@@ -31,7 +31,7 @@ def _label(evaluator: LanguageEvaluator, **fields: object) -> str | None:
         ("Combien de temps prend un remboursement ?", "fr"),
         ("Wie lange dauert die Rückerstattung?", "de"),
         ("Quanto tempo demora o reembolso?", "pt"),
-        ("返金にはどのくらいかかりますか？", "ja"),
+        ("返金にはどのくらいかかりますか\uff1f", "ja"),
         ("Как долго длится возврат?", "ru"),
         ("Gracias", "es"),
     ],
