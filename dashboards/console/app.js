@@ -3,6 +3,7 @@ import { api, ApiError, savedKey, saveKey } from "./api.js";
 import { el } from "./dom.js";
 import * as alerts from "./views/alerts.js";
 import * as datasets from "./views/datasets.js";
+import * as disparity from "./views/disparity.js";
 import * as drift from "./views/drift.js";
 import * as events from "./views/events.js";
 import * as overview from "./views/overview.js";
@@ -12,6 +13,7 @@ const VIEWS = [
   { path: "overview", title: "Overview", view: overview },
   { path: "events", title: "Events", view: events },
   { path: "drift", title: "Drift", view: drift },
+  { path: "disparity", title: "Disparity", view: disparity },
   { path: "alerts", title: "Alerts", view: alerts },
   { path: "datasets", title: "Datasets", view: datasets },
 ];

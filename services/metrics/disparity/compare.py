@@ -46,7 +46,8 @@ def split(
     min_samples: int = MIN_SAMPLES,
     top: int = segments.TOP,
 ) -> Split:
-    """The rate per segment of `dimension` (its `top` busiest values in the window) against the rest."""
+    """The rate per segment of `dimension` (its `top` busiest values in the window) against the rest; a segment
+    none of whose calls has an observation of the rate is left out."""
     whole = replace(window, group_by=(), step=None, calls="", calls_params={})
     found = segments.values(store, whole, dimension, top)
     parts, params = [], {}
@@ -63,6 +64,8 @@ def split(
     result = []
     for i, value in enumerate(found, start=1):
         seg_count, seg_samples = _counted(rows.get(i))
+        if not seg_samples:
+            continue  # none of the segment's calls has this metric (e.g. no passages to ground an answer in)
         rest_count, rest_samples = max(0, count - seg_count), max(0, samples - seg_samples)
         result.append(Segment(dimension, value, compare(seg_count, seg_samples, rest_count, rest_samples, min_samples)))
     return Split(count, samples, result)
