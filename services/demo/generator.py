@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telltale_server.services.demo import corpus
+from telltale_server.services.demo import corpus, spanish
 
 MODELS: tuple[tuple[str, str, float, float], ...] = (
     ("gpt-4o-mini", "openai", 0.55, 900.0),
@@ -55,6 +55,10 @@ class Rates:
     out_of_scope: float = 0.05
     """Ordinary questions the help centre does not cover, answered with a polite refusal (not a failure)."""
     feedback: float = 0.3
+    spanish: float = 0.06
+    """Share of the questions on a fact the Spanish help centre covers that Spanish-speaking users ask, in Spanish."""
+    ungrounded_spanish: float = 0.35
+    """Their answers invent details this much more often: the group the disparity view and rule should find."""
 
     def of(self, model: str, route: str) -> dict[str, float]:
         """The failure shares of a call to `model` on `route`."""
@@ -94,14 +98,15 @@ class DemoTraffic:
 
     def calls(self, n: int, start: datetime | None = None, end: datetime | None = None) -> Iterator[DemoCall]:
         rng = random.Random(self.seed)
+        side = random.Random(f"{self.seed}/spanish")
         end = end or datetime.now(UTC)
         start = start or end - timedelta(hours=1)
         span = (end - start).total_seconds()
         for i in range(n):
             ts = start + timedelta(seconds=span * (i + rng.random()) / n)
-            yield self._call(rng, ts)
+            yield self._call(rng, ts, side)
 
-    def _call(self, rng: random.Random, ts: datetime) -> DemoCall:
+    def _call(self, rng: random.Random, ts: datetime, side: random.Random) -> DemoCall:
         shifted = self.shift_at is not None and ts >= self.shift_at
         model, provider, median_ms = _pick_model(rng)
         contexts: list[dict[str, Any]] = []
@@ -119,7 +124,14 @@ class DemoTraffic:
             if shifted and route == SWAPPED_ROUTE:
                 model, provider, median_ms = SWAPPED_TO
         failure = _pick_failure(rng, self.rates.of(model, route))
-        if failure == "ungrounded":
+        asked = None
+        if fact is not None and failure in (None, "slow", "ungrounded"):
+            rates = self.rates
+            asked = spanish.pick(side, fact.id, rates.spanish, rates.ungrounded_spanish, failure == "ungrounded")
+        if asked is not None:
+            question, answer, contexts[0]["text"] = asked.question, asked.answer, asked.passage
+            failure = "ungrounded" if asked.fabricated else failure
+        elif failure == "ungrounded":
             if fact is None:
                 failure = None  # small talk and refusals claim nothing to fabricate
             else:
@@ -154,10 +166,16 @@ class DemoTraffic:
             "session_id": f"session-{rng.randrange(3000):04d}",
             "tags": ["demo"],
         }
+        event["attributes"] = {"plan": _plan(event["user_id"])}
         if failure == "error":
             event.update(status="error", error=rng.choice(corpus.ERRORS), output=None, latency_ms=round(latency / 3, 1))
             event["usage"] = {"input_tokens": input_tokens, "output_tokens": 0}
         return DemoCall(event, _feedback(rng, event, failure, self.rates.feedback), failure)
+
+
+def _plan(user_id: str) -> str:
+    """Each demo user's plan (`user-123`): a fifth on enterprise, two fifths on pro and two on free."""
+    return ("enterprise", "enterprise", "pro", "pro", "pro", "pro", "free", "free", "free", "free")[int(user_id[-1])]
 
 
 def _pick_model(rng: random.Random) -> tuple[str, str, float]:

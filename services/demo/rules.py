@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.rules import RuleSpec, RuleStore
+from telltale_server.services.metrics.disparity import settings
 
 RULES: tuple[RuleSpec, ...] = (
     RuleSpec.model_validate(
@@ -96,7 +97,9 @@ above its threshold, is clear only well below it (`resolve_threshold`) and resol
 
 
 def install(store: Store, project_id: str) -> None:
-    """Add the demo rules (on the project's first start only, so a user's edits and deletions stay)."""
+    """Add the demo rules and watch the demo's `plan` attribute for disparity (on the project's first start only,
+    so a user's edits and deletions stay)."""
     rules = RuleStore(store)
     for spec in RULES:
         rules.save(project_id, spec)
+    settings.save(store, project_id, settings.DisparitySettings(attributes=["plan"]))

@@ -30,7 +30,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     server = TelltaleServer(
         tmp_path_factory.mktemp("demo") / "data",
         args=("--demo", "--demo-events", str(HISTORY)),
-        env={"TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii"]', "TELLTALE_DRIFT_ENABLED": "false"},
+        env={"TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii","language"]', "TELLTALE_DRIFT_ENABLED": "false"},
     ).start()
     try:
         _wait_history_scored(server)
@@ -111,3 +111,15 @@ def test_ordinary_questions_refused_are_not_ungrounded(demo: TelltaleServer) -> 
         assert not [pair for pair in item["labels"] if pair.startswith("groundedness.score:")], item
     with_passages = [item for item in refused if item["route"] != "chat/smalltalk"]
     assert with_passages and all("groundedness.refusal:refused" in item["labels"] for item in with_passages)
+
+
+def test_the_spanish_speaking_users_are_served_worse(demo: TelltaleServer) -> None:
+    """The demo's disparity: Spanish answers invent details more often, the view says so; plans are watched."""
+    with demo.client() as admin:
+        assert admin.get("/v1/disparity/settings").json() == {"attributes": ["plan"]}
+        params = {"metric": "groundedness.ungrounded_rate", "window": "1h"}
+        languages = {s["segment"]: s for s in admin.get("/v1/disparity", params=params).json()["segments"]}
+        assert set(languages) == {"en", "es"}, "every demo question is told English or Spanish"
+        assert languages["es"]["verdict"] == "higher" and languages["en"]["verdict"] == "lower", languages
+        plans = admin.get("/v1/disparity", params={**params, "by": "plan"}).json()["segments"]
+        assert {s["segment"] for s in plans} == {"free", "pro", "enterprise"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from telltale_server.schemas.events import InferenceEvent
-from telltale_server.services.demo import corpus
+from telltale_server.services.demo import corpus, spanish
 from telltale_server.streams.evaluators.embeddings import minilm
 from telltale_server.streams.evaluators.injection import model as injection_model
 from telltale_server.streams.evaluators.injection.evaluator import InjectionEvaluator
@@ -129,9 +129,26 @@ def test_the_demo_questions_are_never_flagged(injection: InjectionEvaluator, tox
     questions = [q for fact in corpus.FACTS for q in fact.questions] + [q for q, _ in corpus.SMALLTALK]
     answers = [fact.answer for fact in corpus.FACTS] + [fact.fabricated for fact in corpus.FACTS]
     answers += [a for _, a in corpus.SMALLTALK] + ["I can only help with questions about your Acme Cloud workspace."]
+    questions += [q for spoken in spanish.TRANSLATIONS.values() for q in spoken.questions]
+    answers += [a for spoken in spanish.TRANSLATIONS.values() for a in (spoken.answer, spoken.fabricated)]
     assert set(labels(injection, questions, "input").values()) == {"ok"}
     assert set(labels(toxicity, questions, "input").values()) == {"ok"}
     assert set(labels(toxicity, answers, "output").values()) == {"ok"}
+
+
+@pytest.mark.xfail(strict=True, reason="blind spot: trained on English, it flags short Spanish questions")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Puedo pedir un reembolso?",
+        "¿Dónde se guardan mis datos?",
+        "¿Cómo configuro SAML?",
+        "¿Tienen inicio de sesión único?",
+    ],
+)
+def test_short_spanish_questions_are_not_injection(injection: InjectionEvaluator, question: str) -> None:
+    """Found by the disparity view (safety.injection.input.rate by language); the demo asks other questions."""
+    assert labels(injection, [question], "input")[question] == "ok"
 
 
 def test_the_demo_injections_are_caught(injection: InjectionEvaluator) -> None:
