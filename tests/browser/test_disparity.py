@@ -5,35 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import screenshot, sign_in
-from tests.support.events import inference
+from tests.support.disparity import calls
 from tests.support.server import INGEST_KEY, TelltaleServer
-
-SPANISH = "¿Cuánto tiempo tardan los reembolsos en llegar a mi tarjeta?"
-ENGLISH = "How long do refunds take to reach my card?"
-
-
-def _calls() -> list[dict[str, Any]]:
-    """40 Spanish calls, half failed; 160 English calls, 1 in 20 failed; each with a plan."""
-    now = datetime.now(UTC)
-    calls = []
-    mix = [(SPANISH, i % 2 == 0) for i in range(40)] + [(ENGLISH, i % 20 == 0) for i in range(160)]
-    for i, (question, failed) in enumerate(mix):
-        event = inference(
-            ts=(now - timedelta(minutes=20, seconds=i)).isoformat(),
-            input=[{"role": "user", "content": question}],
-            attributes={"plan": ("free", "pro", "enterprise")[i % 3]},
-        )
-        if failed:
-            event.update(status="error", error="RateLimitError", output=None)
-        calls.append(event)
-    return calls
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +22,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer
     srv.create_key("reader", "main", "read")
     srv.start()
     with srv.client(INGEST_KEY) as client:
-        assert client.post("/v1/inference", json=_calls()).status_code == 200
+        assert client.post("/v1/inference", json=calls(40, 160, ("free", "pro", "enterprise"))).status_code == 200
     with srv.client() as admin:
         assert admin.put("/v1/disparity/settings", json={"attributes": ["plan"]}).status_code == 200
     srv.wait_processed()

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.support.events import inference
+from tests.support.disparity import calls
 from tests.support.server import INGEST_KEY, TelltaleServer
 from tests.support.waiting import wait_for
 
 ENV = {"TELLTALE_EVALUATORS": '["usage","language"]', "TELLTALE_ALERTS_INTERVAL_S": "0.5"}
-SPANISH = "¿Cuánto tiempo tardan los reembolsos en llegar a mi tarjeta?"
-ENGLISH = "How long do refunds take to reach my card?"
 RULE = {
     "name": "errors by language",
     "metric": "disparity.error.rate",
@@ -28,24 +25,6 @@ RULE = {
 }
 
 
-def _calls() -> list[dict[str, Any]]:
-    """60 Spanish calls, half failed; 120 English calls, 1 in 20 failed; plans free and pro alternate."""
-    now = datetime.now(UTC)
-    calls = []
-    for i, (question, failed) in enumerate(
-        [(SPANISH, i % 2 == 0) for i in range(60)] + [(ENGLISH, i % 20 == 0) for i in range(120)]
-    ):
-        event = inference(
-            ts=(now - timedelta(minutes=30, seconds=i)).isoformat(),
-            input=[{"role": "user", "content": question}],
-            attributes={"plan": ("free", "pro")[i % 2], "seats": i % 3},
-        )
-        if failed:
-            event.update(status="error", error="RateLimitError", output=None)
-        calls.append(event)
-    return calls
-
-
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     server = TelltaleServer(tmp_path_factory.mktemp("disparity") / "data", env=ENV)
@@ -53,7 +32,7 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     server.create_key("other", "other", "ingest,read")
     server.start()
     with server.client(INGEST_KEY) as client:
-        assert client.post("/v1/inference", json=_calls()).status_code == 200
+        assert client.post("/v1/inference", json=calls(60, 120, ("free", "pro"))).status_code == 200
     server.wait_processed()
     yield server
     server.stop()

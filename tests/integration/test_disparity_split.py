@@ -17,11 +17,10 @@ from telltale_server.services.metrics.disparity.compare import split
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.evaluators.language import LanguageEvaluator
 from telltale_server.streams.sink import Sink
+from tests.support.disparity import ENGLISH, SPANISH
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 END = T0 + timedelta(hours=1)
-SPANISH = "¿Cuánto tiempo tardan los reembolsos en llegar a mi tarjeta?"
-ENGLISH = "How long do refunds take to reach my card?"
 UNGROUNDED = CATALOG["groundedness.ungrounded_rate"].measured
 
 

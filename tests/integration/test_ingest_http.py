@@ -55,6 +55,7 @@ def test_accepted_events_are_stored_and_evaluated(server: TelltaleServer) -> Non
         ("safety.toxicity", "input"),
         ("safety.toxicity", "output"),
         ("safety.prompt_injection", "input"),
+        ("language", "user"),
     }
 
 
@@ -241,7 +242,7 @@ def test_evaluator_policy_turns_an_evaluator_off_for_one_project(server: Telltal
     evaluators = {e["evaluator"] for e in stored(server, event["event_id"]).json()["evaluations"]}
     with server.client() as admin:
         admin.put("/v1/evaluators/safety.pii", json={"enabled": True})
-    assert evaluators == {"usage", "safety.toxicity", "safety.prompt_injection"}
+    assert evaluators == {"usage", "safety.toxicity", "safety.prompt_injection", "language"}
 
 
 def _raw_letters(server: TelltaleServer) -> list[bytes]:
