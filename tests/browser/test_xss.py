@@ -163,6 +163,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, canary: Receiver) -> Itera
     }
     with srv.client() as admin, srv.client(INGEST_KEY) as ingest:
         assert admin.post("/v1/drift/monitors", json={"monitor_id": "hostile", "config": monitor}).status_code == 201
+        assert admin.put("/v1/disparity/settings", json={"attributes": ["finish_reason"]}).status_code == 200
         assert ingest.post("/v1/inference", content=orjson.dumps(events)).status_code == 200
         sent = ingest.post("/v1/feedback", content=orjson.dumps(hostile_feedback(p, events)))
         assert sent.status_code == 200, sent.text
@@ -263,6 +264,7 @@ def test_no_payload_runs_in_any_console_view(page: Page, hostile: dict[str, Any]
         ("events", "events?range=24h", "tr[data-event]"),
         ("event", f"events/{hostile['event']}", "mark, .meta"),
         ("drift", "drift?range=24h&monitor=hostile", "tr[data-result]"),
+        ("disparity", "disparity?range=24h&metric=error.rate&by=finish_reason", "tr[data-segment]"),
         ("alerts", "alerts", "tr[data-alert]"),
         ("alert", f"alerts/{hostile['alert']}", ".meta"),
         ("datasets", "datasets", "tr[data-dataset]"),
