@@ -28,11 +28,15 @@ RATES = tuple(m.name for m in CATALOG.values() if m.kind == "rate")
 
 
 class Bounds(BaseModel):
+    """A 95% confidence interval."""
+
     low: float
     high: float
 
 
 class SegmentResult(BaseModel):
+    """One group against the rest of the traffic."""
+
     segment: str = Field(
         description="The dimension's value: a language code (`es`, `und`: undetermined) or an attribute's value."
     )
@@ -53,6 +57,8 @@ class SegmentResult(BaseModel):
 
 
 class DisparityResult(BaseModel):
+    """A metric per group of one dimension, over the range."""
+
     metric: str
     by: str
     start: datetime

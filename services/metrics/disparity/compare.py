@@ -19,6 +19,8 @@ from telltale_server.services.metrics.metric_window import Window
 
 @dataclass(frozen=True)
 class Segment:
+    """One group of users (a dimension's value) and how it compares with everyone else."""
+
     dimension: str
     value: str
     comparison: Comparison

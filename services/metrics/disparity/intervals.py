@@ -19,6 +19,8 @@ MIN_SAMPLES = 30
 
 @dataclass(frozen=True)
 class Interval:
+    """A 95% confidence interval."""
+
     low: float
     high: float
 

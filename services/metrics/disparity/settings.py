@@ -50,6 +50,7 @@ def load(store: Store, project_id: str) -> DisparitySettings:
 
 
 def save(store: Store, project_id: str, settings: DisparitySettings) -> None:
+    """Replace the project's settings; the next read uses them."""
     store.client().insert(
         "disparity_settings",
         [[project_id, settings.attributes, datetime.now(UTC)]],
