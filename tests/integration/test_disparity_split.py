@@ -38,6 +38,7 @@ def _store(rt: Runtime, project: str, calls: list[tuple[str, str, bool, bool]]) 
             output="a",
             contexts=["c"],
             attributes={"plan": plan} if plan else {},
+            tags=["even"] if i % 2 == 0 else [],
         )
         events.append(event)
         label = "ungrounded" if ungrounded else "grounded"
@@ -140,3 +141,12 @@ def test_the_catalog_metric_is_the_ratio_per_segment_of_every_watched_dimension(
     assert set(samples) == {"language=es", "language=en", "plan=free", "plan=pro"}
     assert samples["language=es"].value == pytest.approx(5.0) and samples["language=es"].samples == 40
     assert samples["plan=pro"].value == pytest.approx(1.0)
+
+
+def test_tags_and_the_segment_both_hold(runtime: Runtime, traffic: str) -> None:
+    """Every other call is tagged: the Spanish ones that failed, and English ones of which 16 of 80 failed."""
+    window = Window(traffic, END, 3600, Filters(tags=["even"]), ())
+    [overall] = compute(runtime.store, "groundedness.ungrounded_rate", window)
+    assert (overall.value, overall.samples) == (36 / 100, 100)
+    es = next(s.comparison for s in split(runtime.store, UNGROUNDED, window, "language").segments if s.value == "es")
+    assert (es.count, es.samples, es.rest_count, es.rest_samples) == (20, 20, 16, 80)
