@@ -50,7 +50,10 @@ class RuleSpec(BaseModel):
     metric: str = Field(description="A metric of the catalog (GET /v1/metrics).")
     filters: Filters = Field(default_factory=Filters)
     group_by: list[Label] = Field(default_factory=list, description="One alert per distinct value of these labels.")
-    window: Duration = Field(default=300.0, description="The metric is computed over [now - window, now).")
+    window: Duration = Field(
+        default=300.0,
+        description="The metric is computed over [now - window, now), from the minute at or before its start.",
+    )
     comparator: Comparator
     threshold: float
     min_samples: int = Field(default=1, ge=0, description="Fewer observations in the window: no verdict.")
