@@ -6,8 +6,8 @@ const NS = "http://www.w3.org/2000/svg";
 const COLORS = ["#2456c7", "#b42318", "#1a7f37", "#9a6700", "#6941c6", "#0e7490", "#c11574", "#475467"];
 const CELL_W = 22;
 const CELL_H = 20;
-const LABEL_W = 170;
-const HEADER_H = 110;
+const CHAR_W = 6.6;
+const HEADER = 110;
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(NS, tag);
@@ -37,21 +37,23 @@ function signalOrder(results) {
 export function heatmap(results) {
   const signals = signalOrder(results);
   const segments = [...results].sort((a, b) => (b.share_drifted ?? -1) - (a.share_drifted ?? -1) || a.segment.localeCompare(b.segment));
-  const width = LABEL_W + Math.max(signals.length, 1) * CELL_W + 10;
-  const height = HEADER_H + segments.length * CELL_H + 4;
+  const share = (r) => (r.share_drifted === null ? r.status : `${formatValue(r.share_drifted, "ratio")} drifted`);
+  const labelW = Math.max(...segments.map((r) => `${r.segment} · ${share(r)}`.length)) * CHAR_W + 12;
+  const headerH = signals.length ? HEADER : 4;
+  const width = labelW + signals.length * CELL_W + (signals.length ? HEADER * 0.6 : 10);
+  const height = headerH + segments.length * CELL_H + 4;
   const drifted = segments.filter((r) => r.status === "drift").length;
   const first = segments[0];
   const summary = `${first.monitor_id}, window ${formatTime(first.window_start)}: ${drifted} of ${segments.length} segment(s) drifted`;
   const root = svg("svg", { class: "heatmap", viewBox: `0 0 ${width} ${height}`, width, height, role: "group", "aria-label": summary });
   signals.forEach((signal, col) => {
-    const x = LABEL_W + col * CELL_W + CELL_W / 2;
-    root.append(svg("text", { class: "col", x, y: HEADER_H - 6, transform: `rotate(-60 ${x} ${HEADER_H - 6})` }, signal));
+    const x = labelW + col * CELL_W + CELL_W / 2;
+    root.append(svg("text", { class: "col", x, y: headerH - 6, transform: `rotate(-60 ${x} ${headerH - 6})` }, signal));
   });
   segments.forEach((result, row) => {
-    const y = HEADER_H + row * CELL_H;
-    const share = result.share_drifted === null ? result.status : `${formatValue(result.share_drifted, "ratio")} drifted`;
-    const label = reportLink(result, `Report for ${result.segment}: ${result.status}, ${share}`);
-    label.append(svg("text", { class: `row state-${result.status === "drift" ? "firing" : "resolved"}`, x: LABEL_W - 6, y: y + CELL_H - 6, "text-anchor": "end" }, `${result.segment} · ${share}`));
+    const y = headerH + row * CELL_H;
+    const label = reportLink(result, `Report for ${result.segment}: ${result.status}, ${share(result)}`);
+    label.append(svg("text", { class: `row state-${result.status === "drift" ? "firing" : "resolved"}`, x: labelW - 6, y: y + CELL_H - 6, "text-anchor": "end" }, `${result.segment} · ${share(result)}`));
     root.append(label);
     const bySignal = new Map(result.signals.map((s) => [s.signal, s]));
     signals.forEach((name, col) => {
@@ -61,7 +63,7 @@ export function heatmap(results) {
       link.setAttribute("data-segment", result.segment);
       link.setAttribute("data-signal", name);
       link.setAttribute("data-status", status);
-      link.append(svg("rect", { class: `cell cell-${status}`, x: LABEL_W + col * CELL_W + 1, y: y + 1, width: CELL_W - 2, height: CELL_H - 2, rx: 2 }));
+      link.append(svg("rect", { class: `cell cell-${status}`, x: labelW + col * CELL_W + 1, y: y + 1, width: CELL_W - 2, height: CELL_H - 2, rx: 2 }));
       root.append(link);
     });
   });

@@ -110,6 +110,12 @@ export async function render(root, ruleId, navigate) {
   refresh();
 }
 
+// The strip goes inside the chart's figure, so both share one width and one time axis.
+function withStrip(chart, strip) {
+  chart.append(strip);
+  return chart;
+}
+
 function drawPreview(found, spec) {
   const { series, transitions, fired, step } = found;
   const lines = series.lines.map((line) => ({ name: Object.values(line.labels).join(", ") || series.metric, points: line.points }));
@@ -120,8 +126,7 @@ function drawPreview(found, spec) {
     "div",
     { "data-fired": fired },
     el("p", { class: fired ? "state-firing" : "state-resolved", text: fired ? `Would have fired ${fired} time(s) in the last 24 hours (evaluated every ${step / 60} min).` : `Would not have fired in the last 24 hours (evaluated every ${step / 60} min).` }),
-    lineChart(`${series.metric} (${series.unit})`, lines, series.unit),
-    firingStrip(series, transitions),
+    withStrip(lineChart(`${series.metric} (${series.unit})`, lines, series.unit), firingStrip(series, transitions)),
     firing.length
       ? el("ul", { class: "fired", "aria-label": "When it would have fired" }, firing.slice(-10).map((t) => el("li", { text: `${formatTime(t.at)}${Object.keys(t.labels).length ? ` · ${Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(", ")}` : ""} · ${formatValue(t.value, series.unit)}` })))
       : null,

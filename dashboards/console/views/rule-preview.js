@@ -39,7 +39,6 @@ export function firingStrip(series, transitions) {
   const label = firing ? `Firing spans: ${firing}` : "Never firing in this range";
   const root = svg("svg", { viewBox: `0 0 ${W} ${rows * ROW + 4}`, role: "img", "aria-label": label, class: "strip", preserveAspectRatio: "none" });
   root.append(svg("title", {}, label));
-  root.append(svg("text", { x: PAD_LEFT - 4, y: ROW, "text-anchor": "end" }, "firing"));
   for (const span of found) {
     root.append(svg("rect", { class: `span-${span.state}`, x: x(span.from), y: span.row * ROW + 2, width: Math.max(x(span.to) - x(span.from), 1), height: ROW - 2 }));
   }

@@ -19,7 +19,8 @@ from telltale_server.services.datasets.catalog import DatasetCatalog
 from telltale_server.services.datasets.continuous import JOB
 from telltale_server.services.datasets.export.formats import EXTENSIONS, MEDIA_TYPES, WRITERS, Format
 from telltale_server.services.datasets.export.records import FlowColumns
-from telltale_server.services.datasets.spec import Dataset, DatasetSpec, Query as Curation
+from telltale_server.services.datasets.spec import Dataset, DatasetSpec
+from telltale_server.services.datasets.spec import Query as Curation
 from telltale_server.services.datasets.versions import Diff, Version, diff, freeze, versions
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.health import HealthLog
