@@ -218,7 +218,7 @@ def test_every_control_of_the_main_views_is_labelled(page: Page, console: Tellta
 def test_drift_results_per_segment_open_their_evidently_report(page: Page, console: TelltaleServer) -> None:
     sign_in(page, console.url)
     page.get_by_role("link", name="Drift").click()
-    page.get_by_label("Status").select_option("drift")
+    page.get_by_label("Status", exact=True).select_option("drift")
     page.get_by_role("button", name="Show").click()
     drifted = page.locator("svg.heatmap a[data-segment='model=model-b'][data-signal='latency_ms']")
     expect(drifted.first).to_have_attribute("data-status", "drift")
