@@ -43,7 +43,7 @@ def test_create_a_rule_with_a_preview_and_a_test_send_that_arrives(
     expect(page.locator(".preview-body svg.strip rect.span-firing").first).to_be_attached()
     page.get_by_label("URL", exact=True).fill(receiver.url)
     page.get_by_label("Signing secret", exact=True).fill(SECRET)
-    page.get_by_role("button", name="Send test").click()
+    page.get_by_role("button", name="Send test", exact=True).click()
     expect(page.get_by_role("list", name="Test sends")).to_contain_text("delivered (HTTP 200)")
     got = wait_for(lambda: [r for r in receiver.received if r.json().get("reason") == "test"], "the test notification")[
         0
@@ -56,6 +56,9 @@ def test_create_a_rule_with_a_preview_and_a_test_send_that_arrives(
     with console.client() as client:
         [made] = [r for r in client.get("/v1/alert-rules").json() if r["name"] == "errors, from the console"]
     assert made["window"] == "1h" and made["threshold"] == 0 and made["channels"][0]["url"] == receiver.url
+    page.get_by_role("button", name="Send test to the saved channels").click()
+    expect(page.get_by_role("list", name="Test sends")).to_contain_text("delivered (HTTP 200)")
+    wait_for(lambda: len([r for r in receiver.received if r.json().get("reason") == "test"]) == 2, "a saved-rule test")
 
 
 def test_an_invalid_rule_shows_each_api_error_next_to_its_field(page: Page, console: TelltaleServer) -> None:

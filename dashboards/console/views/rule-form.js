@@ -65,22 +65,21 @@ export async function render(root, ruleId, navigate) {
   });
 
   const results = el("ul", { class: "probe", "aria-label": "Test sends" });
-  const sendTest = el("button", {
-    type: "button",
-    class: "secondary",
-    text: "Send test",
-    onclick: async () => {
-      editor.clear();
-      results.replaceChildren();
-      try {
-        const answers = await api("/v1/alert-rules/test", { method: "POST", body: withoutBlankChannels(editor.values()) });
-        if (!answers.length) editor.status("No channel to test: fill in a URL first.");
-        results.replaceChildren(...answers.map((a) => el("li", { class: a.ok ? "state-resolved" : "state-firing", text: `${a.channel}: ${a.ok ? "delivered" : "failed"} (HTTP ${a.status_code || "–"})${a.error ? ` ${a.error}` : ""}` })));
-      } catch (error) {
-        editor.showError(error);
-      }
-    },
-  });
+  // A test send of the form's channels (secrets as typed), or of the saved rule's (secrets as stored).
+  const test = (path, body) => async () => {
+    editor.clear();
+    results.replaceChildren();
+    try {
+      const answers = await api(path, { method: "POST", body });
+      if (!answers.length) editor.status("No channel to test: fill in a URL first.");
+      results.replaceChildren(...answers.map((a) => el("li", { class: a.ok ? "state-resolved" : "state-firing", text: `${a.channel}: ${a.ok ? "delivered" : "failed"} (HTTP ${a.status_code || "–"})${a.error ? ` ${a.error}` : ""}` })));
+    } catch (error) {
+      editor.showError(error);
+    }
+  };
+  const sendTest = el("button", { type: "button", class: "secondary", text: "Send test" });
+  sendTest.addEventListener("click", () => test("/v1/alert-rules/test", withoutBlankChannels(editor.values() || {}))());
+  if (ruleId) editor.actions.append(el("button", { type: "button", class: "secondary", text: "Send test to the saved channels", onclick: test(`/v1/alert-rules/${encodeURIComponent(ruleId)}/test`) }));
   editor.actions.append(sendTest);
   let slots = channels.length;
   const addChannel = el("button", { type: "button", class: "secondary", text: "Add a channel", onclick: () => editor.add(channelSpecs(slots++)) });
