@@ -2,6 +2,7 @@
 import { api, ApiError, savedKey, saveKey } from "./api.js";
 import { el } from "./dom.js";
 import * as alerts from "./views/alerts.js";
+import * as configure from "./views/configure.js";
 import * as datasets from "./views/datasets.js";
 import * as drift from "./views/drift.js";
 import * as events from "./views/events.js";
@@ -14,6 +15,7 @@ const VIEWS = [
   { path: "drift", title: "Drift", view: drift },
   { path: "alerts", title: "Alerts", view: alerts },
   { path: "datasets", title: "Datasets", view: datasets },
+  { path: "configure", title: "Configure", view: configure },
 ];
 
 const $ = (id) => document.getElementById(id);

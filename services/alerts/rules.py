@@ -126,6 +126,15 @@ class Rule(RuleSpec):
     )
 
 
+def unsaved(spec: RuleSpec, project_id: str, rule_id: str = "unsaved") -> Rule:
+    """A rule as it would be stored, without storing it: what a preview or a test send runs on."""
+    now = datetime.now(UTC)
+    fields = spec.model_dump(by_alias=True, context={"reveal": True})
+    return Rule.model_validate(
+        {**fields, "id": rule_id, "project_id": project_id, "created_at": now, "updated_at": now}
+    )
+
+
 class RuleStore:
     """CRUD on alert_rules; each save is a new version of the row, deletion a tombstone."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -13,12 +14,13 @@ from pydantic import BaseModel, Field, ValidationError
 from telltale_server.services.api.dependencies import require, runtime
 from telltale_server.services.api.errors import invalid, invalid_body, responses
 from telltale_server.services.auth.keys import ApiKey
-from telltale_server.services.datasets import draft, items
+from telltale_server.services.datasets import draft, items, preview
 from telltale_server.services.datasets.catalog import DatasetCatalog
 from telltale_server.services.datasets.continuous import JOB
 from telltale_server.services.datasets.export.formats import EXTENSIONS, MEDIA_TYPES, WRITERS, Format
 from telltale_server.services.datasets.export.records import FlowColumns
 from telltale_server.services.datasets.spec import Dataset, DatasetSpec
+from telltale_server.services.datasets.spec import Query as Curation
 from telltale_server.services.datasets.versions import Diff, Version, diff, freeze, versions
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.health import HealthLog
@@ -38,6 +40,10 @@ class EventIds(BaseModel):
 
 class Added(BaseModel):
     added: int = Field(description="Items added to the draft (events already there or unknown are skipped).")
+
+
+class Matching(BaseModel):
+    matching: int = Field(description="Events the query selects now, before sampling and dedup.")
 
 
 class ItemPage(BaseModel):
@@ -80,6 +86,13 @@ async def list_datasets(key: Reader, rt: Rt) -> list[Dataset]:
 @router.post("", response_model=Dataset, status_code=201)
 async def create_dataset(spec: DatasetSpec, key: Admin, rt: Rt) -> Dataset:
     return await run_in_threadpool(DatasetCatalog(rt.store).save, key.project_id, spec)
+
+
+@router.post("/preview", response_model=Matching)
+async def preview_query(query: Curation, key: Reader, rt: Rt) -> Matching:
+    """How many stored events a spec's `query` matches now: check a spec before saving it."""
+    count = await run_in_threadpool(preview.matching, rt.store, key.project_id, query, datetime.now(UTC))
+    return Matching(matching=count)
 
 
 @router.get("/{dataset_id}", response_model=Dataset, responses=Found)
