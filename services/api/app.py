@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from telltale_server.services.api.errors import document_errors
+from telltale_server.services.api.errors import document_errors, unprocessable
 from telltale_server.services.api.json_bodies import FormLabelledJson
 from telltale_server.services.api.methods import allow_every_method
 from telltale_server.services.api.routers import (
@@ -66,6 +67,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     app.add_middleware(FormLabelledJson)
     app.add_exception_handler(HTTPException, allow_every_method)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, unprocessable)  # type: ignore[arg-type]
     routers = (
         health,
         prometheus,

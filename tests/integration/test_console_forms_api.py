@@ -122,6 +122,7 @@ def test_preview_and_test_need_a_key_and_a_readable_body(up: TelltaleServer) -> 
             assert client.post(path, content=b"[" * 2_000_000, headers=JSON).status_code == 400
             huge = client.post(path, content=b'{"name": "' + b"x" * 3_000_000 + b'"}', headers=JSON)
             assert huge.status_code == 422 and huge.json()["detail"][0]["loc"] in (["body", "name"], ["body"])
+            assert len(huge.content) < 10_000, "a 422 repeats a rejected value only in part"
 
 
 def test_a_test_send_reaches_the_webhook_signed_like_a_real_notification(
