@@ -18,6 +18,7 @@ from telltale_server.services.api.routers import (
     alert_rules,
     alerts,
     console,
+    conversations,
     datasets,
     dead_letters,
     docs,
@@ -32,6 +33,7 @@ from telltale_server.services.api.routers import (
     scoring,
     silences,
     timeseries,
+    worsened,
 )
 from telltale_server.services.api.titles import distinct_titles
 from telltale_server.services.runtime import Runtime
@@ -72,6 +74,7 @@ def create_app(rt: Runtime) -> FastAPI:
         ingest,
         otlp,
         scoring,
+        worsened,
         metrics,
         evaluators,
         alert_rules,
@@ -81,6 +84,7 @@ def create_app(rt: Runtime) -> FastAPI:
         datasets,
         drift,
         events,
+        conversations,
         dead_letters,
         docs,
         console,
