@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -68,10 +69,9 @@ def session(store: Store, project_id: str, session_id: str) -> Session | None:
         "WHERE project_id = {p:String} AND event_id IN {ids:Array(UUID)} ORDER BY evaluator, metric",
         params,
     ):
-        value = row["value"]
-        scores.setdefault(row["id"], []).append(
-            Score(evaluator=row["evaluator"], metric=row["metric"], value=value if value == value else None, label=row["label"])
-        )
+        value = None if row["value"] is None or math.isnan(row["value"]) else row["value"]
+        score = Score(evaluator=row["evaluator"], metric=row["metric"], value=value, label=row["label"])
+        scores.setdefault(row["id"], []).append(score)
     first_of_trace = {row["trace_id"]: str(row["event_id"]) for row in reversed(rows) if row["trace_id"]}
     feedback: dict[str, list[StoredFeedback]] = {}
     for row in store.rows(

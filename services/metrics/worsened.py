@@ -92,9 +92,7 @@ def worsened(
                 if segment is not None:
                     found.append(segment)
     found.sort(key=lambda s: (-s.severity, s.label, s.value, s.metric))
-    return Worsened(
-        start=start, end=end, previous_start=start - (end - start), min_samples=min_samples, segments=found
-    )
+    return Worsened(start=start, end=end, previous_start=start - (end - start), min_samples=min_samples, segments=found)
 
 
 def _compare(

@@ -173,7 +173,11 @@ def test_a_session_is_the_conversation_in_order_with_scores_and_feedback(live: T
     body = get(live, "/v1/sessions/s-1").json()
     assert body["user_ids"] == ["u-7"] and body["truncated"] is False
     turns = body["turns"]
-    assert [t["question"] for t in turns] == ["How do refunds work?", "And for annual plans?", "Thanks, how do I cancel?"]
+    assert [t["question"] for t in turns] == [
+        "How do refunds work?",
+        "And for annual plans?",
+        "Thanks, how do I cancel?",
+    ]
     assert [t["event_id"] for t in turns] == [t["event_id"] for t in TURNS]
     assert turns[1]["output"] == "answer to And for annual plans?"
     assert all({"safety.pii", "usage"} <= {s["evaluator"] for s in t["scores"]} for t in turns)
@@ -206,3 +210,24 @@ def test_unauthorised_keys_are_refused(live: TelltaleServer, path: str) -> None:
         assert client.get(path).status_code == 401
         assert client.get(path, headers={"Authorization": "Bearer tt_not_a_key_000000000000000"}).status_code == 401
     assert get(live, path, key=INGEST_KEY).status_code == 403
+
+
+def test_an_annotation_shows_in_the_draft_at_once_and_goes_into_the_next_version(live: TelltaleServer) -> None:
+    """What the console's "Add to a dataset" does: add the event to the draft, then annotate it."""
+    event_id = TURNS[0]["event_id"]
+    annotation = {"label": "incomplete", "note": "misses the 14-day rule", "corrected_answer": "Within 14 days."}
+    with live.client() as client:
+        dataset = client.post("/v1/datasets", json={"name": "picked", "query": {"model": ["none"]}}).json()
+        path = f"/v1/datasets/{dataset['id']}"
+        assert client.post(f"{path}/items", json={"event_ids": [event_id]}).json() == {"added": 1}
+        assert client.put(f"{path}/items/{event_id}/annotation", json=annotation).status_code == 200
+        [item] = client.get(f"{path}/versions/draft/items").json()["items"]
+        assert (item["label"], item["note"], item["ground_truth"]) == (
+            "incomplete",
+            "misses the 14-day rule",
+            "Within 14 days.",
+        )
+        assert client.post(f"{path}/versions").json()["item_count"] == 1
+        [frozen] = client.get(f"{path}/versions/1/items").json()["items"]
+        assert (frozen["event_id"], frozen["ground_truth"]) == (event_id, "Within 14 days.")
+        assert client.put(f"{path}/items/{event_id}/annotation", json={"label": "x" * 201}).status_code == 422
