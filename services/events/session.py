@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from telltale_server.schemas.rows import feedback_event
 from telltale_server.schemas.store import Store
 from telltale_server.services.events.detail import StoredFeedback
-from telltale_server.services.events.search import USER_TURN, question
+from telltale_server.services.events.search import question
+from telltale_server.services.events.together import calls_with
 
 MAX_TURNS = 500
 TURN_CHARS = 4000
@@ -52,15 +53,13 @@ class Session(BaseModel):
 
 def session(store: Store, project_id: str, session_id: str) -> Session | None:
     """The project's calls of the session in time order with their scores and feedback, or None when it has none."""
-    rows = store.rows(
-        f"{USER_TURN}SELECT event_id, ts, trace_id, model, route, status, latency_ms, user_id, {question(TURN_CHARS)}, "
-        f"substringUTF8(ifNull(output, ''), 1, {TURN_CHARS}) AS output FROM inference_events FINAL "
-        "WHERE project_id = {p:String} AND session_id = {s:String} ORDER BY ts, event_id LIMIT {n:UInt32}",
-        {"p": project_id, "s": session_id, "n": MAX_TURNS + 1},
+    columns = (
+        f"event_id, ts, trace_id, model, route, status, latency_ms, user_id, {question(TURN_CHARS)}, "
+        f"substringUTF8(ifNull(output, ''), 1, {TURN_CHARS}) AS output"
     )
+    rows, truncated = calls_with(store, project_id, "session_id", session_id, columns, MAX_TURNS)
     if not rows:
         return None
-    rows, truncated = rows[:MAX_TURNS], len(rows) > MAX_TURNS
     ids = [str(row["event_id"]) for row in rows]
     params: dict[str, Any] = {"p": project_id, "ids": ids, "traces": [r["trace_id"] for r in rows if r["trace_id"]]}
     scores: dict[str, list[Score]] = {}

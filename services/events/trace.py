@@ -10,7 +10,8 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from telltale_server.schemas.store import Store
-from telltale_server.services.events.search import USER_TURN, question
+from telltale_server.services.events.search import question
+from telltale_server.services.events.together import calls_with
 
 MAX_SPANS = 1000
 
@@ -43,15 +44,11 @@ class Trace(BaseModel):
 
 def trace(store: Store, project_id: str, trace_id: str) -> Trace | None:
     """The project's calls of the trace as a tree, or None when it has none."""
-    rows = store.rows(
-        f"{USER_TURN}SELECT event_id, span_id, parent_span_id, ts, latency_ms, model, route, status, error, "
-        f"{question()}, session_id FROM inference_events FINAL "
-        "WHERE project_id = {p:String} AND trace_id = {t:String} ORDER BY ts, event_id LIMIT {n:UInt32}",
-        {"p": project_id, "t": trace_id, "n": MAX_SPANS + 1},
-    )
+    columns = "event_id, span_id, parent_span_id, ts, latency_ms, model, route, status, error, session_id"
+    columns += f", {question()}"
+    rows, truncated = calls_with(store, project_id, "trace_id", trace_id, columns, MAX_SPANS)
     if not rows:
         return None
-    rows, truncated = rows[:MAX_SPANS], len(rows) > MAX_SPANS
     first = rows[0]["ts"]
     spans = [
         Span(

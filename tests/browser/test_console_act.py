@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.support.alerts import SECRET, Receiver
+from tests.support.alerts import LOOPBACK_ALERTS, SECRET, Receiver
 from tests.support.browser import api, screenshot, sign_in
 from tests.support.events import feedback, inference
 from tests.support.server import INGEST_KEY, TelltaleServer
@@ -72,16 +72,13 @@ TURNS = [
 
 
 @pytest.fixture(scope="module")
-def acting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
-    """Model m-bad fails this hour and not the hour before (an error-rate rule fires on it); a four-call trace;
-    a session of three turns; a dataset of the first two turns (v1) and the third picked by hand (v2)."""
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
+    """This module's server, in place of the package's (whose `page` fixture then serves this one). Model m-bad
+    fails this hour and not the hour before (an error-rate rule fires on it); a four-call trace; a session of three
+    turns; a dataset of the first two turns (v1) and the third picked by hand (v2)."""
     srv = TelltaleServer(
         tmp_path_factory.mktemp("act") / "data",
-        env={
-            "TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
-            "TELLTALE_ALERTS_INTERVAL_S": "0.5",
-            "TELLTALE_DRIFT_ENABLED": "false",
-        },
+        env={**LOOPBACK_ALERTS, "TELLTALE_DRIFT_ENABLED": "false"},
     )
     srv.create_key("reader", "main", "read")
     srv.create_key("other", "other", "read")
@@ -123,13 +120,6 @@ def acting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]
     receiver.close()
 
 
-@pytest.fixture
-def page(context: BrowserContext, acting: TelltaleServer) -> Page:
-    page = context.pages[0] if context.pages else context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
 def no_page_overflow(page: Page) -> None:
     """Nothing is wider than the page: only boxes that scroll their own content may hold wider content."""
     wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -143,8 +133,8 @@ def fits(page: Page, selector: str) -> None:
         assert inner <= outer, f"{selector} is {inner}px wide in a {outer}px box"
 
 
-def test_the_overview_leads_with_what_is_wrong(page: Page, acting: TelltaleServer) -> None:
-    sign_in(page, acting.url)
+def test_the_overview_leads_with_what_is_wrong(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url)
     wrong = page.get_by_role("region", name="What is wrong")
     alerts = wrong.get_by_role("region", name="Firing alerts")
     expect(alerts).to_contain_text("1 firing")
@@ -162,15 +152,15 @@ def test_the_overview_leads_with_what_is_wrong(page: Page, acting: TelltaleServe
     expect(page.get_by_role("heading", name="Delivery log")).to_be_visible()
 
 
-def test_a_worse_segment_opens_the_overview_filtered_to_it(page: Page, acting: TelltaleServer) -> None:
-    sign_in(page, acting.url)
+def test_a_worse_segment_opens_the_overview_filtered_to_it(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url)
     page.locator("li[data-segment='model=m-bad'][data-metric='error.rate'] a").click()
     expect(page).to_have_url(re.compile(r"model=m-bad"))
     expect(page.get_by_label("Model")).to_have_value("m-bad")
 
 
-def test_the_last_bucket_is_partial_and_rate_axes_stop_at_one(page: Page, acting: TelltaleServer) -> None:
-    sign_in(page, acting.url)
+def test_the_last_bucket_is_partial_and_rate_axes_stop_at_one(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url)
     charts = page.locator("figure.chart[data-points]")
     expect(charts).to_have_count(7)
     for chart in charts.all():
@@ -185,10 +175,10 @@ def test_the_last_bucket_is_partial_and_rate_axes_stop_at_one(page: Page, acting
     screenshot(page, "act-overview-partial-bucket")
 
 
-def test_add_an_event_to_a_dataset_with_a_corrected_answer(page: Page, acting: TelltaleServer) -> None:
+def test_add_an_event_to_a_dataset_with_a_corrected_answer(page: Page, console: TelltaleServer) -> None:
     event_id = TURNS[0]["event_id"]
-    sign_in(page, acting.url)
-    page.goto(f"{acting.url}/#/events/{event_id}")
+    sign_in(page, console.url)
+    page.goto(f"{console.url}/#/events/{event_id}")
     form = page.get_by_role("form", name="Add to a dataset")
     form.get_by_label("Dataset").select_option(label="support answers")
     form.get_by_label("Label").fill("incomplete")
@@ -197,8 +187,8 @@ def test_add_an_event_to_a_dataset_with_a_corrected_answer(page: Page, acting: T
     form.get_by_role("button", name="Add to dataset").click()
     expect(form.get_by_role("status")).to_contain_text("saved")
     screenshot(page, "act-event-added-to-dataset")
-    [dataset] = api(acting, "/v1/datasets").json()
-    items = api(acting, f"/v1/datasets/{dataset['id']}/versions/draft/items").json()["items"]
+    [dataset] = api(console, "/v1/datasets").json()
+    items = api(console, f"/v1/datasets/{dataset['id']}/versions/draft/items").json()["items"]
     [item] = [i for i in items if i["event_id"] == event_id]
     assert (item["label"], item["note"]) == ("incomplete", "misses the 14-day rule")
     form.get_by_role("link", name="Open the draft").click()
@@ -206,18 +196,18 @@ def test_add_an_event_to_a_dataset_with_a_corrected_answer(page: Page, acting: T
     expect(items_table).to_contain_text("Refunds within 14 days, to the original card.")
 
 
-def test_a_read_key_is_told_it_cannot_add(page: Page, acting: TelltaleServer) -> None:
-    sign_in(page, acting.url, acting.keys["reader"])
-    page.goto(f"{acting.url}/#/events/{TURNS[2]['event_id']}")
+def test_a_read_key_is_told_it_cannot_add(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url, console.keys["reader"])
+    page.goto(f"{console.url}/#/events/{TURNS[2]['event_id']}")
     form = page.get_by_role("form", name="Add to a dataset")
     form.get_by_label("Dataset").select_option(label="support answers")
     form.get_by_role("button", name="Add to dataset").click()
     expect(form.get_by_role("status")).to_contain_text("Not added: 403")
 
 
-def test_annotate_an_event_as_feedback(page: Page, acting: TelltaleServer) -> None:
-    sign_in(page, acting.url)
-    page.goto(f"{acting.url}/#/events/{TURNS[2]['event_id']}")
+def test_annotate_an_event_as_feedback(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url)
+    page.goto(f"{console.url}/#/events/{TURNS[2]['event_id']}")
     form = page.get_by_role("form", name="Annotate as feedback")
     form.get_by_label("Kind").select_option("correction")
     form.get_by_role("button", name="Save feedback").click()
@@ -229,9 +219,9 @@ def test_annotate_an_event_as_feedback(page: Page, acting: TelltaleServer) -> No
     expect(feedback_card).to_contain_text("annotator")
 
 
-def test_open_an_events_trace_as_a_span_tree(page: Page, acting: TelltaleServer) -> None:
-    sign_in(page, acting.url)
-    page.goto(f"{acting.url}/#/events/{TREE[2]['event_id']}")
+def test_open_an_events_trace_as_a_span_tree(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url)
+    page.goto(f"{console.url}/#/events/{TREE[2]['event_id']}")
     page.get_by_role("link", name="trace-checkout").click()
     expect(page.get_by_role("heading", name="Trace", exact=True)).to_be_visible()
     rows = page.get_by_role("table", name="Spans of the trace").locator("tbody tr")
@@ -248,9 +238,9 @@ def test_open_an_events_trace_as_a_span_tree(page: Page, acting: TelltaleServer)
     screenshot(page, "act-trace")
 
 
-def test_open_an_events_session_as_the_conversation(page: Page, acting: TelltaleServer) -> None:
-    sign_in(page, acting.url)
-    page.goto(f"{acting.url}/#/events/{TURNS[1]['event_id']}")
+def test_open_an_events_session_as_the_conversation(page: Page, console: TelltaleServer) -> None:
+    sign_in(page, console.url)
+    page.goto(f"{console.url}/#/events/{TURNS[1]['event_id']}")
     page.get_by_role("link", name="sess-42").click()
     expect(page.get_by_role("heading", name="Session", exact=True)).to_be_visible()
     turns = page.locator("article.turn")
@@ -265,11 +255,11 @@ def test_open_an_events_session_as_the_conversation(page: Page, acting: Telltale
     screenshot(page, "act-session")
 
 
-def test_a_version_shows_its_diff_and_the_tables_fit(page: Page, acting: TelltaleServer) -> None:
+def test_a_version_shows_its_diff_and_the_tables_fit(page: Page, console: TelltaleServer) -> None:
     page.set_viewport_size({"width": 900, "height": 900})
-    sign_in(page, acting.url)
-    [dataset] = api(acting, "/v1/datasets").json()
-    page.goto(f"{acting.url}/#/datasets/{dataset['id']}/2")
+    sign_in(page, console.url)
+    [dataset] = api(console, "/v1/datasets").json()
+    page.goto(f"{console.url}/#/datasets/{dataset['id']}/2")
     diff = page.get_by_role("region", name="Changes in v2")
     expect(diff).to_contain_text("v2 against v1: 1 added, 0 removed, 0 changed.")
     expect(diff).not_to_contain_text("null")
@@ -283,14 +273,14 @@ def test_a_version_shows_its_diff_and_the_tables_fit(page: Page, acting: Telltal
     assert "very-long-path" in (cell.get_attribute("title") or "")
     screenshot(page, "act-dataset-diff")
     page.get_by_label("Compare with").wait_for()
-    page.goto(f"{acting.url}/#/datasets/{dataset['id']}/1")
+    page.goto(f"{console.url}/#/datasets/{dataset['id']}/1")
     expect(page.get_by_role("region", name="Changes in v1")).to_contain_text("the first version")
 
 
-def test_the_empty_datasets_example_fits_the_page(page: Page, acting: TelltaleServer) -> None:
+def test_the_empty_datasets_example_fits_the_page(page: Page, console: TelltaleServer) -> None:
     page.set_viewport_size({"width": 800, "height": 900})
-    sign_in(page, acting.url, acting.keys["other"])
-    page.goto(f"{acting.url}/#/datasets")
+    sign_in(page, console.url, console.keys["other"])
+    page.goto(f"{console.url}/#/datasets")
     expect(page.locator("pre.snippet")).to_contain_text("/v1/datasets")
     no_page_overflow(page)
     fits(page, "section.empty, pre.snippet")

@@ -135,6 +135,7 @@ def test_worsened_refuses_bad_queries(live: TelltaleServer) -> None:
         {"from": END.isoformat(), "to": (END - HOUR).isoformat()},
         {"from": "2000-01-01T00:00:00Z", "to": END.isoformat()},
         {"from": "yesterday"},
+        {"from": "1970-01-01T00:00:00Z", "to": "1970-01-02T00:00:00Z"},
         {"metric": ["error.rate"] * 20},
     ):
         answer = get(live, "/v1/metrics/worsened", **params)

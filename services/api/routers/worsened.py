@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
+from telltale_server.schemas.times import EARLIEST
 from telltale_server.services.api.dependencies import label_filters, require, runtime
 from telltale_server.services.api.errors import invalid, responses
 from telltale_server.services.api.ranges import MAX_RANGE, From, To, time_range
@@ -37,6 +38,8 @@ async def worse_segments(
     """Each segment's metrics over [from, to) (default: the last hour) against the period of the same length just
     before it; the ones that moved the bad way past their thresholds, worst first."""
     start, end = time_range(start, end, before=timedelta(hours=1), longest=MAX_RANGE)
+    if start - (end - start) < EARLIEST:
+        raise invalid(("query", "from"), f"the period before [from, to) would start before {EARLIEST.isoformat()}")
     unknown = [name for name in metric or [] if name not in WATCHED]
     if unknown:
         raise invalid(("query", "metric"), f"not compared: {unknown}; one of {sorted(WATCHED)}")
