@@ -56,7 +56,7 @@ export async function render(root, { rest, params }) {
       t.output ? el("p", { class: "text", text: t.output }) : el("p", { class: "muted", text: "No answer (the call failed or returned nothing)." }),
       scoreChips(t.scores),
       feedbackChips(t.feedback),
-      el("p", {}, el("a", { href: `#/events/${t.event_id}`, text: "Open the event" }), ` · ${formatValue(t.latency_ms, "ms")}`),
+      el("p", {}, el("a", { href: `#/events/${t.event_id}`, text: "Open the event" }), t.latency_ms === null ? "" : ` · ${formatValue(t.latency_ms, "ms")}`),
     ),
   );
   root.replaceChildren(
