@@ -19,6 +19,7 @@ from telltale_server.services.api.routers import (
     alert_rules,
     alerts,
     console,
+    conversations,
     datasets,
     dead_letters,
     docs,
@@ -33,6 +34,7 @@ from telltale_server.services.api.routers import (
     scoring,
     silences,
     timeseries,
+    worsened,
 )
 from telltale_server.services.api.titles import distinct_titles
 from telltale_server.services.runtime import Runtime
@@ -74,6 +76,7 @@ def create_app(rt: Runtime) -> FastAPI:
         ingest,
         otlp,
         scoring,
+        worsened,
         metrics,
         evaluators,
         alert_rules,
@@ -83,6 +86,7 @@ def create_app(rt: Runtime) -> FastAPI:
         datasets,
         drift,
         events,
+        conversations,
         dead_letters,
         docs,
         console,

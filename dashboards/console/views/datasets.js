@@ -1,6 +1,7 @@
 // Datasets: specs, versions, an item preview, freezing a version and exporting it in each format.
 import { api, authorized } from "../api.js";
 import { el, emptyState, formatTime, table } from "../dom.js";
+import { versionDiff } from "./dataset-diff.js";
 
 const FORMATS = [
   ["jsonl", "JSONL (prompt flow)"],
@@ -57,7 +58,7 @@ export async function render(root, { rest, navigate }) {
     heading,
     el(
       "section",
-      { class: "card" },
+      { class: "card table-scroll" },
       table(
         "Datasets",
         ["Name", "Id", "Query", "Continuous", "Updated"],
@@ -135,7 +136,7 @@ async function renderDataset(root, datasetId, chosen, navigate) {
   }
   if (!page.items.length) items.append(el("p", { class: "muted", text: "No items." }));
   else {
-    items.append(
+    items.append(el("div", { class: "table-scroll" },
       table(
         `First ${PREVIEW} items`,
         ["#", "Input", "Output", "Ground truth", "Model", "Source event"],
@@ -146,19 +147,20 @@ async function renderDataset(root, datasetId, chosen, navigate) {
             el("td", { text: item.position }),
             el("td", { class: "preview", title: inputText(item.input), text: inputText(item.input) }),
             el("td", { class: "preview", title: item.output || "", text: item.output || "–" }),
-            el("td", { class: "preview", text: item.ground_truth || "–" }),
+            el("td", { class: "preview", title: item.ground_truth || "", text: item.ground_truth || "–" }),
             el("td", { text: item.model }),
             el("td", {}, el("a", { href: `#/events/${encodeURIComponent(item.event_id)}`, text: item.event_id.slice(0, 8) })),
           ),
         ),
       ),
-    );
+    ));
   }
   root.replaceChildren(
     el("p", {}, el("a", { href: "#/datasets", text: "← All datasets" })),
     el("h1", { text: dataset.name }),
     spec,
     list,
+    /^\d+$/.test(ref) ? versionDiff(datasetId, Number(ref), versions.map((v) => v.version)) : null,
     items,
   );
 }
