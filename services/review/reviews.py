@@ -10,6 +10,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from telltale_server.schemas.row_versions import to_ms
 from telltale_server.schemas.store import Store
 from telltale_server.services.review.schema import Queue
 
@@ -102,7 +103,7 @@ def store_review(store: Store, queue: Queue, event_id: str, reviewer: str, body:
         queue_id=queue.id,
         event_id=event_id,
         reviewer=reviewer,
-        created_at=datetime.now(UTC),
+        created_at=to_ms(datetime.now(UTC)),
     )
     row: list[Any] = [
         queue.project_id,
