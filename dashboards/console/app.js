@@ -6,6 +6,7 @@ import * as datasets from "./views/datasets.js";
 import * as drift from "./views/drift.js";
 import * as events from "./views/events.js";
 import * as overview from "./views/overview.js";
+import * as review from "./views/review.js";
 
 // One entry per view: a new view is one more module and one more line here.
 const VIEWS = [
@@ -14,6 +15,7 @@ const VIEWS = [
   { path: "drift", title: "Drift", view: drift },
   { path: "alerts", title: "Alerts", view: alerts },
   { path: "datasets", title: "Datasets", view: datasets },
+  { path: "review", title: "Review", view: review },
 ];
 
 const $ = (id) => document.getElementById(id);

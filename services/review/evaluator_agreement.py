@@ -61,7 +61,8 @@ class _Verdict:
 
 
 def _confusion(truth: list[bool], predicted: list[bool]) -> Confusion:
-    tn, fp, fn, tp = (int(n) for n in confusion_matrix(truth, predicted, labels=[False, True]).ravel())
+    matrix = confusion_matrix(truth, predicted, labels=[False, True]) if truth else np.zeros((2, 2))
+    tn, fp, fn, tp = (int(n) for n in matrix.ravel())
     return Confusion(
         tp=tp,
         fp=fp,

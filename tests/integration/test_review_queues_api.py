@@ -99,6 +99,8 @@ def test_review_scope_reviews_but_does_not_administer(up: TelltaleServer, live: 
     with up.client(up.keys["reader"]) as reader:
         assert reader.post(f"/v1/queues/{queue_id}/claim").status_code == 403
         assert reader.get(f"/v1/queues/{queue_id}").status_code == 200
+        [nothing_yet] = reader.get(f"/v1/queues/{queue_id}/agreement").json()["evaluators"]
+        assert (nothing_yet["reviewed"], nothing_yet["confusion"]["precision"], nothing_yet["by_day"]) == (0, None, [])
     assert httpx.post(f"{up.url}/v1/queues/{queue_id}/claim").status_code == 401
 
 
