@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from telltale_server.services.api.dependencies import require, runtime
 from telltale_server.services.api.errors import invalid, invalid_body, responses
+from telltale_server.services.api.flow_columns import flow_columns
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.datasets.catalog import DatasetCatalog
 from telltale_server.services.datasets.export.formats import MEDIA_TYPES, Format
@@ -214,18 +215,11 @@ async def export_reviewed(
     queue_id: str,
     key: Reader,
     rt: Rt,
+    columns: Annotated[FlowColumns, Depends(flow_columns)],
     format: Format = "jsonl",
-    question: Annotated[str, Query(min_length=1, max_length=100)] = "question",
-    context: Annotated[str, Query(min_length=1, max_length=100)] = "context",
-    answer: Annotated[str, Query(min_length=1, max_length=100)] = "answer",
-    ground_truth: Annotated[str, Query(min_length=1, max_length=100)] = "ground_truth",
 ) -> StreamingResponse:
     """The completed items with their ground truth, in any dataset format (`jsonl`, `openai-evals`, `csv`,
     `parquet`), columns renamable as for a dataset export."""
-    try:
-        columns = FlowColumns(question=question, context=context, answer=answer, ground_truth=ground_truth)
-    except ValidationError as error:
-        raise invalid_body(error, "query") from None
     queue = await _queue(rt, key, queue_id)
     body, count, name = await run_in_threadpool(export, rt.store, queue, format, columns)
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Telltale-Item-Count": str(count)}
