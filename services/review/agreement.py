@@ -43,7 +43,7 @@ def pairs(reviews: list[Review]) -> list[tuple[Review, Review]]:
 
 
 def _field(
-    name: str, answers: list[tuple[object, object]], weights: Literal["quadratic"] | None = None
+    name: str, answers: Sequence[tuple[object, object]], weights: Literal["quadratic"] | None = None
 ) -> FieldAgreement:
     first, second = [a for a, _ in answers], [b for _, b in answers]
     agreed = sum(a == b for a, b in answers)
