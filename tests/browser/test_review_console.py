@@ -76,6 +76,10 @@ def test_a_reviewer_reviews_an_item(page: Page, reviewing: dict[str, Any]) -> No
     form.get_by_label("Corrected answer").fill("Refunds take 5 to 10 business days.")
     form.locator(f'fieldset[data-question="{KEY}"]').get_by_label("Yes").check()
     screenshot(page, "review-item")
+    unlabelled = """() => [...document.querySelectorAll('#view input, #view select, #view textarea, #view button')]
+        .filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.textContent.trim())
+        .map(c => c.outerHTML)"""
+    assert page.evaluate(unlabelled) == []
     form.get_by_role("button", name="Submit review").click()
     expect(page.get_by_role("status").filter(has_text="Review saved")).to_contain_text("the item is complete")
     expect(page.get_by_role("button", name="Take the next item")).to_be_visible()

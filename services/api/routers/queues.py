@@ -40,7 +40,7 @@ Admin = Annotated[ApiKey, Depends(require("admin"))]
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
-class Added(BaseModel):
+class Filled(BaseModel):
     added: int = Field(description="Events the queue took in now.")
 
 
@@ -120,11 +120,11 @@ async def delete_queue(queue_id: str, key: Admin, rt: Rt) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{queue_id}/fill", response_model=Added, responses=Found)
-async def fill_queue(queue_id: str, key: Admin, rt: Rt) -> Added:
+@router.post("/{queue_id}/fill", response_model=Filled, responses=Found)
+async def fill_queue(queue_id: str, key: Admin, rt: Rt) -> Filled:
     """Take in the new matching events now, rather than at the fill job's next pass."""
     queue = await _queue(rt, key, queue_id)
-    return Added(added=await run_in_threadpool(fill, rt.store, queue))
+    return Filled(added=await run_in_threadpool(fill, rt.store, queue))
 
 
 @router.post("/{queue_id}/claim", response_model=ItemView, responses={**Found, 204: {"description": "Nothing left."}})
