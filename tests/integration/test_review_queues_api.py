@@ -199,6 +199,8 @@ def test_other_projects_events_and_queues_are_not_found(up: TelltaleServer, live
         unqueued = live["calls"][3]["event_id"]
         assert review(alice, queue_id, unqueued, verdicts={KEY: True}).status_code == 404
         assert alice.post("/v1/queues/rq_nope/claim").status_code == 404
+        assert alice.post(f"/v1/queues/{queue_id}/items/{live['stranger']}/release").status_code == 404
+        assert alice.post(f"/v1/queues/{queue_id}/items/{live['calls'][1]['event_id']}/release").status_code == 204
     with up.client(up.keys["other"]) as other:
         assert other.get("/v1/queues").json() == []
         assert other.get(f"/v1/queues/{queue_id}").status_code == 404

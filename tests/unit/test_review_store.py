@@ -9,14 +9,16 @@ import pytest
 
 from telltale_server.schemas.events import InferenceEvent
 from telltale_server.schemas.rows import inference_row
+from telltale_server.schemas.spec_tables import SpecTable
 from telltale_server.services.review import claims, reviews
 from telltale_server.services.review.catalog import QueueCatalog
 from telltale_server.services.review.evaluator_agreement import evaluator_agreement
-from telltale_server.services.review.fill import fill
+from telltale_server.services.review.fill import JOB, QueueFillJob, fill
 from telltale_server.services.review.ground_truth import record
 from telltale_server.services.review.progress import progress
 from telltale_server.services.review.schema import Queue, QueueSpec
 from telltale_server.services.runtime import Runtime
+from telltale_server.streams.health import HealthLog
 from telltale_server.streams.sink import Sink
 from tests.support.datasets import T0, Traffic, at
 from tests.support.events import inference
@@ -134,3 +136,15 @@ def test_evaluator_measured_against_reviewers_per_day(runtime: Runtime, project:
     assert threshold.balanced_accuracy == 1.0 and threshold.current_balanced_accuracy == pytest.approx(
         (1.0 + 5 / 6) / 2
     )
+
+
+def test_the_fill_job_fills_every_project_and_records_a_broken_queue(runtime: Runtime, project: str) -> None:
+    other = f"{project}-b"
+    for owner in (project, other):
+        Traffic(runtime.store, owner).call(ts=at(0))
+    good = [make_queue(runtime, owner) for owner in (project, other)]
+    SpecTable(runtime.store, "review_queues", "queue_id").write(project, "rq_broken", '{"name": ""}', T0)
+    added = QueueFillJob(runtime.store).tick(datetime.now(UTC))
+    assert {queue_id: added[queue_id] for queue_id in (good[0].id, good[1].id)} == {good[0].id: 1, good[1].id: 1}
+    errors = HealthLog(runtime.store, JOB).errors(project)
+    assert "rq_broken" in errors and "schema" in errors["rq_broken"].error
