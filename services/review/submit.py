@@ -25,7 +25,8 @@ class AlreadyReviewed(Exception):
     """The item already has every review its queue requires, from other reviewers."""
 
 
-def _write(store: Store, queue: Queue, event_id: str, reviewer: str, body: reviews.ReviewBody) -> Submitted:
+def write_review(store: Store, queue: Queue, event_id: str, reviewer: str, body: reviews.ReviewBody) -> Submitted:
+    """Store the review once; the review that completes the item writes its ground truth."""
     with claims.writes:
         others = [r for r in reviews.find(store, queue, event_id) if r.reviewer != reviewer]
         mine = reviews.find(store, queue, event_id, reviewer)
@@ -42,7 +43,7 @@ async def submit(
     store: Store, ingest: IngestService, queue: Queue, event_id: str, reviewer: str, body: reviews.ReviewBody
 ) -> Submitted:
     """The caller checked that the item is the queue's and the body fits its schema (`reviews.check`)."""
-    submitted = await asyncio.to_thread(_write, store, queue, event_id, reviewer, body)
+    submitted = await asyncio.to_thread(write_review, store, queue, event_id, reviewer, body)
     await ingest.accept(queue.project_id, "feedback", list(feedback_events(submitted.review)))
     if submitted.created:
         await asyncio.to_thread(claims.release, store, queue, event_id, reviewer)

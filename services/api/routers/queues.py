@@ -14,10 +14,12 @@ from pydantic import BaseModel, Field, ValidationError
 from telltale_server.services.api.dependencies import require, runtime
 from telltale_server.services.api.errors import invalid, invalid_body, responses
 from telltale_server.services.api.flow_columns import flow_columns
+from telltale_server.services.api.refusals import unavailable
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.datasets.catalog import DatasetCatalog
 from telltale_server.services.datasets.export.formats import MEDIA_TYPES, Format
 from telltale_server.services.datasets.export.records import FlowColumns
+from telltale_server.services.ingest.log import LogUnavailableError
 from telltale_server.services.review import claims, reviews
 from telltale_server.services.review.agreement import ReviewerAgreement, reviewer_agreement
 from telltale_server.services.review.catalog import QueueCatalog
@@ -163,13 +165,18 @@ async def release_item(queue_id: str, event_id: UUID, key: Reviewer, rt: Rt) -> 
     "/{queue_id}/items/{event_id}/reviews",
     response_model=Submitted,
     status_code=201,
-    responses={**Found, **responses(409), 200: {"model": Submitted, "description": "Already reviewed: unchanged."}},
+    responses={
+        **Found,
+        **responses(409, 503),
+        200: {"model": Submitted, "description": "Already reviewed: unchanged."},
+    },
 )
 async def review_item(
     queue_id: str, event_id: UUID, body: reviews.ReviewBody, key: Reviewer, rt: Rt, response: Response
 ) -> Submitted:
     """Record this key's review (once: a repeat answers 200 with the first); it becomes `annotator` feedback, and
-    ground truth in the queue's reviewed items (and its dataset) once the item has all its reviews."""
+    ground truth in the queue's reviewed items (and its dataset) once the item has all its reviews. A 503 means the
+    review is kept but its feedback was not: submit it again after Retry-After."""
     queue = await _item(rt, key, queue_id, event_id)
     try:
         reviews.check(queue, body)
@@ -179,6 +186,8 @@ async def review_item(
         submitted = await submit(rt.store, rt.ingest, queue, str(event_id), _reviewer(key), body)
     except AlreadyReviewed:
         raise HTTPException(409, f"event {event_id} already has the reviews queue {queue_id} requires") from None
+    except LogUnavailableError as error:
+        raise unavailable("feedback", error) from None
     if not submitted.created:
         response.status_code = 200
     return submitted
