@@ -1,9 +1,10 @@
 """Taking items: a reviewer's claim is a lease, so two reviewers are not given the same item unless the queue
 asks for two reviews of it.
 
-Claims are taken under one lock per process (a reviewer's pace makes it cheap). In cluster mode, two API
-processes racing on the last free slot of an item may both hand it out; the reviews stay one per reviewer
-and item, so the worst case is a third review of it.
+Claims are taken under one lock per process (a reviewer's pace makes it cheap). Across API processes (cluster
+mode) ClickHouse has no compare-and-set, so a claim is write-then-read-back: after writing it, a reviewer holds
+the item only if their claim is among the oldest live ones for its free slots; otherwise it is withdrawn and the
+next item tried. Reviews stay one per reviewer and item whatever happens.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from telltale_server.schemas.row_versions import next_version, to_ms
 from telltale_server.schemas.store import Store
 from telltale_server.services.review.schema import Queue
 
+ATTEMPTS = 3
+"""Items tried per claim when other processes keep winning the race for them."""
 writes = threading.Lock()
 """Held while a claim or a review is decided and written in this process."""
 
@@ -66,23 +69,39 @@ def claim(store: Store, queue: Queue, reviewer: str, now: datetime | None = None
         if mine is not None:
             return mine
         params = {"p": queue.project_id, "q": queue.id, "me": reviewer, "now": now, "required": queue.reviews_required}
-        rows = store.rows(_OPEN, params)
-        if not rows:
-            return None
-        taken = Claim(
-            event_id=rows[0]["item_id"], reviewer=reviewer, expires_at=to_ms(now + timedelta(seconds=queue.lease_s))
-        )
-        _write(store, queue, taken)
-        return taken
+        for _ in range(ATTEMPTS):
+            rows = store.rows(_OPEN, params)
+            if not rows:
+                return None
+            expires = to_ms(now + timedelta(seconds=queue.lease_s))
+            taken = Claim(event_id=rows[0]["item_id"], reviewer=reviewer, expires_at=expires)
+            write(store, queue, taken)
+            if reviewer in holders(store, queue, taken.event_id, now, queue.reviews_required - rows[0]["reviews"]):
+                return taken
+            write(store, queue, taken.model_copy(update={"expires_at": now}))
+        return None
+
+
+def holders(store: Store, queue: Queue, event_id: str, now: datetime, slots: int) -> list[str]:
+    """Who holds the item's free slots: the oldest live claims (by row version) of reviewers yet to review it."""
+    rows = store.rows(
+        "SELECT reviewer FROM review_claims FINAL WHERE project_id = {p:String} AND queue_id = {q:String} "
+        "AND event_id = {e:UUID} AND expires_at > {now:DateTime64(3)} AND reviewer NOT IN (SELECT reviewer "
+        "FROM reviews FINAL WHERE project_id = {p:String} AND queue_id = {q:String} AND event_id = {e:UUID}) "
+        "ORDER BY version LIMIT {slots:UInt8}",
+        {"p": queue.project_id, "q": queue.id, "e": event_id, "now": now, "slots": max(slots, 0)},
+    )
+    return [row["reviewer"] for row in rows]
 
 
 def release(store: Store, queue: Queue, event_id: str, reviewer: str) -> None:
     """Give the item back before the lease runs out (an expiry in the past)."""
     with writes:
-        _write(store, queue, Claim(event_id=event_id, reviewer=reviewer, expires_at=datetime.now(UTC)))
+        write(store, queue, Claim(event_id=event_id, reviewer=reviewer, expires_at=datetime.now(UTC)))
 
 
-def _write(store: Store, queue: Queue, found: Claim) -> None:
+def write(store: Store, queue: Queue, found: Claim) -> None:
+    """One claim row; the newest row per reviewer and item is the claim."""
     store.client().insert(
         "review_claims",
         [[queue.project_id, queue.id, found.event_id, found.reviewer, found.expires_at, next_version()]],

@@ -148,3 +148,19 @@ def test_the_fill_job_fills_every_project_and_records_a_broken_queue(runtime: Ru
     assert {queue_id: added[queue_id] for queue_id in (good[0].id, good[1].id)} == {good[0].id: 1, good[1].id: 1}
     errors = HealthLog(runtime.store, JOB).errors(project)
     assert "rq_broken" in errors and "schema" in errors["rq_broken"].error
+
+
+def test_of_two_processes_racing_for_a_slot_the_older_claim_holds_it(runtime: Runtime, project: str) -> None:
+    """What another API process's claim written in the same moment looks like: both rows live, one slot."""
+    Traffic(runtime.store, project).call(ts=at(0))
+    queue = make_queue(runtime, project)
+    fill(runtime.store, queue)
+    first = claims.claim(runtime.store, queue, "alice")
+    assert first is not None
+    later = first.model_copy(update={"reviewer": "bob"})
+    claims.write(runtime.store, queue, later)
+    now = datetime.now(UTC)
+    assert claims.holders(runtime.store, queue, first.event_id, now, 1) == ["alice"]
+    assert claims.holders(runtime.store, queue, first.event_id, now, 2) == ["alice", "bob"]
+    reviews.store_review(runtime.store, queue, first.event_id, "alice", answer(True))
+    assert claims.holders(runtime.store, queue, first.event_id, now, 1) == ["bob"]
