@@ -9,6 +9,7 @@ import * as events from "./views/events.js";
 import * as overview from "./views/overview.js";
 import * as session from "./views/session.js";
 import * as trace from "./views/trace.js";
+import * as review from "./views/review.js";
 
 // One entry per view: a new view is one more module and one more line here (`hidden`: reached by links, not the nav).
 const VIEWS = [
@@ -20,6 +21,7 @@ const VIEWS = [
   { path: "configure", title: "Configure", view: configure },
   { path: "traces", title: "Trace", view: trace, hidden: true },
   { path: "sessions", title: "Session", view: session, hidden: true },
+  { path: "review", title: "Review", view: review },
 ];
 
 const $ = (id) => document.getElementById(id);

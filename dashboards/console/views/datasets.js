@@ -3,7 +3,7 @@ import { api, authorized } from "../api.js";
 import { el, emptyState, formatTime, table } from "../dom.js";
 import { versionDiff } from "./dataset-diff.js";
 
-const FORMATS = [
+export const FORMATS = [
   ["jsonl", "JSONL (prompt flow)"],
   ["openai-evals", "OpenAI evals"],
   ["csv", "CSV"],
@@ -17,15 +17,14 @@ function inputText(input) {
 }
 
 // The export streams with the key in a header, so it is fetched and handed to the browser as a file.
-async function download(datasetId, version, format, status) {
+export async function download(url, fallbackName, format, status) {
   status.textContent = `Exporting ${format}…`;
-  const url = `/v1/datasets/${encodeURIComponent(datasetId)}/versions/${version}/export?format=${format}`;
   const response = await authorized(url);
   if (!response.ok) {
     status.textContent = `Export failed: ${response.status} ${await response.text()}`;
     return;
   }
-  const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || `${datasetId}.${format}`;
+  const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || `${fallbackName}.${format}`;
   const href = URL.createObjectURL(await response.blob());
   const link = el("a", { href, download: name });
   document.body.append(link);
@@ -130,7 +129,7 @@ async function renderDataset(root, datasetId, chosen, navigate) {
   if (ref !== "draft") {
     const exports = el("div", { class: "actions", role: "group", "aria-label": `Export ${shown}` });
     for (const [format, text] of FORMATS) {
-      exports.append(el("button", { type: "button", class: "secondary", text: `Export ${text}`, onclick: () => download(datasetId, ref, format, status) }));
+      exports.append(el("button", { type: "button", class: "secondary", text: `Export ${text}`, onclick: () => download(`/v1/datasets/${encodeURIComponent(datasetId)}/versions/${ref}/export?format=${format}`, datasetId, format, status) }));
     }
     items.append(exports);
   }

@@ -9,10 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from telltale_server.services.api.dependencies import require, runtime
-from telltale_server.services.api.errors import invalid, invalid_body, responses
+from telltale_server.services.api.errors import invalid, responses
+from telltale_server.services.api.flow_columns import flow_columns
 from telltale_server.services.auth.keys import ApiKey
 from telltale_server.services.datasets import draft, items, preview
 from telltale_server.services.datasets.catalog import DatasetCatalog
@@ -189,17 +190,10 @@ async def export_version(
     ref: VersionRef,
     key: Reader,
     rt: Rt,
+    columns: Annotated[FlowColumns, Depends(flow_columns)],
     format: Format = "jsonl",
-    question: Annotated[str, Query(min_length=1, max_length=100)] = "question",
-    context: Annotated[str, Query(min_length=1, max_length=100)] = "context",
-    answer: Annotated[str, Query(min_length=1, max_length=100)] = "answer",
-    ground_truth: Annotated[str, Query(min_length=1, max_length=100)] = "ground_truth",
 ) -> StreamingResponse:
     """Stream the items as `jsonl` (flow inputs, renamable), `openai-evals`, `csv` or `parquet`, page by page."""
-    try:
-        columns = FlowColumns(question=question, context=context, answer=answer, ground_truth=ground_truth)
-    except ValidationError as error:
-        raise invalid_body(error, "query") from None
     number, count = await _sized(rt, key, dataset_id, ref)
     body = WRITERS[format](items.pages(rt.store, key.project_id, dataset_id, number), columns)
     name = f"{dataset_id}-{'draft' if number == 0 else f'v{number}'}.{EXTENSIONS[format]}"
