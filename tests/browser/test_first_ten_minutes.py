@@ -46,6 +46,8 @@ def test_a_new_users_first_ten_minutes(page: Page, console: TelltaleServer, rece
     sign_in(page, console.url)
     wrong = page.get_by_role("region", name="What is wrong")
     expect(wrong.get_by_role("region", name="Firing alerts")).to_contain_text(re.compile(r"[1-9]\d* firing"))
+    expect(page.locator("figure.chart[data-points]")).to_have_count(7)
+    expect(wrong.get_by_role("region", name="Got worse")).not_to_contain_text("Loading")
     screenshot(page, "first-1-overview")
 
     page.goto(f"{console.url}/#/configure/dataset")
