@@ -44,6 +44,7 @@ def measured_sql(store: Store, metrics: list[Measured], window: Window) -> tuple
         rollups=not window.raw,
         unsettled=window.unsettled,
         sources=needed,
+        tail=window.tail,
         calls=window.calls,
     )
     params.update(window.calls_params)
