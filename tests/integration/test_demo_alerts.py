@@ -11,7 +11,7 @@ import pytest
 
 from telltale_server.services.demo import corpus
 from telltale_server.services.demo import rules as demo_rules
-from telltale_server.services.demo.generator import FABRICATING_MODEL, LEAKING_ROUTE, OVERLOADED_MODEL
+from telltale_server.services.demo.generator import FABRICATING_MODEL, LEAKING_ROUTE, OFF_TOPIC_ROUTE, OVERLOADED_MODEL
 from tests.support.server import TelltaleServer
 
 HISTORY = 3000
@@ -19,6 +19,7 @@ EXPECTED = {
     ("Ungrounded answers per model", "model", FABRICATING_MODEL),
     ("Personal data in outputs per route", "route", LEAKING_ROUTE),
     ("Error rate per model", "model", OVERLOADED_MODEL),
+    ("Off-topic retrieval per route", "route", OFF_TOPIC_ROUTE),
 }
 """The alerts the demo's failures should raise, and no others (its drift is off here: test_drift covers it)."""
 STALL_S = 120.0
@@ -30,7 +31,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     server = TelltaleServer(
         tmp_path_factory.mktemp("demo") / "data",
         args=("--demo", "--demo-events", str(HISTORY)),
-        env={"TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii"]', "TELLTALE_DRIFT_ENABLED": "false"},
+        env={"TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii","retrieval"]', "TELLTALE_DRIFT_ENABLED": "false"},
     ).start()
     try:
         _wait_history_scored(server)
