@@ -5,8 +5,9 @@ Positives: a question with the passage written for it. Negatives, built from the
 another, random question (easy) and a passage on the same topic (hard: BoolQ, another paragraph of the same
 Wikipedia article; PubMedQA, the abstract closest in words to the question's own abstract, chosen without
 looking at the question). The lexical weight and threshold are picked on BoolQ by balanced accuracy (each kind
-of negative weighing the same) on four folds of questions and measured on the fifth; the values picked on all of BoolQ are then measured on
-PubMedQA, which nothing was tuned on. Cost: per-event scoring time of calls with three passages never seen.
+of negative weighing the same) on four folds of questions and measured on the fifth; the values picked on all
+of BoolQ are then measured on PubMedQA, which nothing was tuned on. Cost: per-event scoring time of calls with
+three passages never seen.
 """
 
 from __future__ import annotations
@@ -73,7 +74,15 @@ def pubmedqa(data: Path, rng: random.Random) -> list[dict[str, Any]]:
         )
         other = rng.choice([j for j in range(len(items)) if j != i])
         for passage, label, kind in ((i, 1, "own"), (other, 0, "random"), (closest, 0, "topic")):
-            pairs.append({"group": i, "question": item["question"], "passage": items[passage]["passage"], "label": label, "kind": kind})
+            pairs.append(
+                {
+                    "group": i,
+                    "question": item["question"],
+                    "passage": items[passage]["passage"],
+                    "label": label,
+                    "kind": kind,
+                }
+            )
     return pairs
 
 
@@ -140,13 +149,18 @@ def cost(embedder: minilm.MiniLMEmbedder, pairs: list[dict[str, Any]], batches: 
     per_event = []
     for b in range(batches):
         batch = [
-            event("answer", [f"{n} {b} {passages[(b * 96 + n * 3 + k) % len(passages)]}" for k in range(3)], f"q {b} {n}?")
+            event(
+                "answer", [f"{n} {b} {passages[(b * 96 + n * 3 + k) % len(passages)]}" for k in range(3)], f"q {b} {n}?"
+            )
             for n in range(32)
         ]
         started = time.perf_counter()
         evaluator.evaluate(batch)
         per_event.append((time.perf_counter() - started) / len(batch) * 1000)
-    return {"p50": round(statistics.median(per_event), 1), "p95": round(sorted(per_event)[int(len(per_event) * 0.95)], 1)}
+    return {
+        "p50": round(statistics.median(per_event), 1),
+        "p95": round(sorted(per_event)[int(len(per_event) * 0.95)], 1),
+    }
 
 
 def main() -> None:

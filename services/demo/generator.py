@@ -35,8 +35,8 @@ FABRICATING_MODEL = "llama-3.1-8b-instruct"
 LEAKING_ROUTE = "support/answer"
 """The route whose prompt pulls in account records: every personal-data leak of the demo is on it."""
 OFF_TOPIC_ROUTE = "billing/explain"
-"""The route whose search index is stale: for a share of its calls it returns off-topic passages, and the
-model, told to answer only from them, declines."""
+"""The route whose search index is stale: for a share of its calls it returns off-topic passages, and the model
+dutifully answers from them. The answer is grounded (groundedness cannot see the failure), and useless."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Rates:
     toxic: float = 0.02
     pii: float = 0.06
     injection: float = 0.02
-    off_topic: float = 0.35
+    off_topic: float = 0.6
     """Share of the off-topic route's calls whose retrieval returns only off-topic passages."""
     out_of_scope: float = 0.05
     """Ordinary questions the help centre does not cover, answered with a polite refusal (not a failure)."""
@@ -139,7 +139,8 @@ class DemoTraffic:
         elif failure == "pii":
             answer = rng.choice(corpus.PII_OUTPUTS)
         elif failure == "off_topic":
-            contexts, answer = _contexts(rng, None), rng.choice(corpus.REFUSALS)
+            contexts = _contexts(rng, None)
+            answer = contexts[0]["text"]
         latency = rng.lognormvariate(0, 0.35) * median_ms * (12 if failure == "slow" else 1)
         input_tokens = _tokens(SYSTEM_PROMPT + question + " ".join(c["text"] for c in contexts))
         output_tokens = _tokens(answer)

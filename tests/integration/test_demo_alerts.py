@@ -31,7 +31,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     server = TelltaleServer(
         tmp_path_factory.mktemp("demo") / "data",
         args=("--demo", "--demo-events", str(HISTORY)),
-        env={"TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii","retrieval"]', "TELLTALE_DRIFT_ENABLED": "false"},
+        env={
+            "TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii","retrieval"]',
+            "TELLTALE_DRIFT_ENABLED": "false",
+        },
     ).start()
     try:
         _wait_history_scored(server)

@@ -15,7 +15,7 @@ from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
 from telltale_server.streams.evaluators.groundedness.text import tokens
 from telltale_server.streams.evaluators.retrieval.relevance import lexical, opening, relevance, stems
 
-RELEVANCE_THRESHOLD = 0.4
+RELEVANCE_THRESHOLD = 0.44
 """A passage is relevant when its relevance reaches this. Chosen on BoolQ folds (bench/retrieval.py)."""
 DUPLICATE_OVERLAP = 0.9
 """A passage repeats an earlier one when their words (as sets) overlap this much: the same chunk indexed twice,

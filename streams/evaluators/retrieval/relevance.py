@@ -6,7 +6,7 @@ import numpy as np
 
 from telltale_server.streams.evaluators.groundedness.text import content_tokens, tokens
 
-LEXICAL_WEIGHT = 0.35
+LEXICAL_WEIGHT = 0.5
 """Weight of the lexical evidence in the relevance score; the rest is the embedding similarity.
 Chosen with the threshold on BoolQ folds (bench/retrieval.py)."""
 MAX_PASSAGE_WORDS = 48
