@@ -107,4 +107,4 @@ def test_model_check_loads_every_evaluator_offline() -> None:
     script = ROOT / "infra" / "docker" / "check_models.py"
     result = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "5 evaluators loaded" in result.stdout
+    assert "6 evaluators loaded" in result.stdout
