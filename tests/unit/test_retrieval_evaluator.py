@@ -101,3 +101,14 @@ def test_an_unsupported_answer_used_no_passage() -> None:
     event = inference_event(output="Refunds arrive within 24 hours by cheque.", contexts=[OFF_TOPIC])
     found = {r.metric: r for r in GroundednessEvaluator(wordllama.shared()).evaluate([event])}
     assert (found["score"].label, found["utilisation"].value) == ("ungrounded", 0.0)
+
+
+def test_without_a_question_only_duplicates_are_judged_and_empty_passages_are_fine(
+    retrieval: RetrievalEvaluator,
+) -> None:
+    system_only = [{"role": "system", "content": "Answer from the passages."}]
+    found = judged(retrieval, ["", REFUND_PASSAGE, ""], input=system_only)
+    assert set(found) == {"duplicates"}
+    assert found["duplicates"].details["repeated"] == [{"index": 2, "duplicate_of": 0}]
+    share = judged(retrieval, ["", REFUND_PASSAGE])["relevant_share"]
+    assert [p["relevant"] for p in share.details["passages"]] == [False, True]
