@@ -25,7 +25,7 @@ FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     GroundednessEvaluator.name: lambda settings: GroundednessEvaluator(wordllama.shared()),
     InjectionEvaluator.name: lambda settings: InjectionEvaluator(minilm.shared(), injection_model.shipped()),
     ToxicityEvaluator.name: lambda settings: ToxicityEvaluator(minilm.shared(), toxicity_model.shipped()),
-    RetrievalEvaluator.name: lambda settings: RetrievalEvaluator(minilm.shared()),
+    RetrievalEvaluator.name: lambda settings: RetrievalEvaluator(wordllama.shared()),
     LlmJudgeEvaluator.name: lambda settings: LlmJudgeEvaluator(JudgeConfig.from_settings(settings)),
 }
 KINDS: dict[str, type[Evaluator]] = {

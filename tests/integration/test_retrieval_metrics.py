@@ -14,7 +14,7 @@ from telltale_server.schemas.events import InferenceEvent
 from telltale_server.schemas.rows import inference_row
 from telltale_server.services.metrics.catalog import Filters, Window, compute_many
 from telltale_server.services.runtime import Runtime
-from telltale_server.streams.evaluators.embeddings import minilm, wordllama
+from telltale_server.streams.evaluators.embeddings import wordllama
 from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
 from telltale_server.streams.evaluators.retrieval.evaluator import RetrievalEvaluator
 from telltale_server.streams.pipeline import Pipeline, ProjectEvent
@@ -58,7 +58,7 @@ def stored(runtime: Runtime) -> str:
         call(4, "stale", [], attributes={"telltale.retrieval": "joined"}),
     ]
     Sink(runtime.store).inference([inference_row(project, c, END) for c in calls])
-    evaluators = [RetrievalEvaluator(minilm.shared()), GroundednessEvaluator(wordllama.shared())]
+    evaluators = [RetrievalEvaluator(wordllama.shared()), GroundednessEvaluator(wordllama.shared())]
     rows = Pipeline(evaluators).evaluate([ProjectEvent(project, c) for c in calls])
     Sink(runtime.store).evaluations(rows)
     RollupBuilder(runtime.store).build_pending(project_id=project)

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from telltale_server.schemas.evaluation import Evaluation
-from telltale_server.streams.evaluators.embeddings import minilm, wordllama
+from telltale_server.streams.evaluators.embeddings import wordllama
 from telltale_server.streams.evaluators.groundedness.evaluator import GroundednessEvaluator
 from telltale_server.streams.evaluators.retrieval.evaluator import RetrievalEvaluator
 from tests.support.events import REFUND_PASSAGE, inference_event
 
 pytestmark = pytest.mark.models
-"""They load MiniLM (and WordLlama for utilisation): not in the fast tier."""
+"""They load WordLlama: not in the fast tier."""
 
 QUESTION = "How long do refunds take to reach my card?"
 OFF_TOPIC = "The mobile app is available for iOS 16 and Android 12 or later and syncs offline changes."
@@ -23,7 +23,7 @@ THEMES = "Workspace themes can be changed under Settings, Appearance; a dark the
 
 @pytest.fixture(scope="module")
 def retrieval() -> RetrievalEvaluator:
-    return RetrievalEvaluator(minilm.shared())
+    return RetrievalEvaluator(wordllama.shared())
 
 
 def judged(evaluator: RetrievalEvaluator, contexts: list[Any], **fields: Any) -> dict[str, Evaluation]:

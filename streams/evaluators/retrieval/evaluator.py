@@ -11,11 +11,11 @@ import numpy as np
 from telltale_server.schemas.evaluation import Evaluation
 from telltale_server.schemas.events import InferenceEvent
 from telltale_server.streams.evaluators.base import Evaluator
-from telltale_server.streams.evaluators.embeddings.minilm import MiniLMEmbedder
+from telltale_server.streams.evaluators.groundedness.evaluator import Embedder
 from telltale_server.streams.evaluators.groundedness.text import tokens
-from telltale_server.streams.evaluators.retrieval.relevance import lexical, opening, relevance, stems
+from telltale_server.streams.evaluators.retrieval.relevance import lexical, relevance, stems
 
-RELEVANCE_THRESHOLD = 0.44
+RELEVANCE_THRESHOLD = 0.34
 """A passage is relevant when its relevance reaches this. Chosen on BoolQ folds (bench/retrieval.py)."""
 DUPLICATE_OVERLAP = 0.9
 """A passage repeats an earlier one when their words (as sets) overlap this much: the same chunk indexed twice,
@@ -38,9 +38,9 @@ class RetrievalEvaluator(Evaluator):
 
     name = "retrieval"
     version = "1"
-    cost = "one MiniLM embedding of <= 64 tokens per passage not among the last 4096 texts; the question's is shared"
+    cost = "WordLlama static embeddings of the question and passages and word sets: ~1 ms per RAG event"
 
-    def __init__(self, embedder: MiniLMEmbedder, threshold: float = RELEVANCE_THRESHOLD) -> None:
+    def __init__(self, embedder: Embedder, threshold: float = RELEVANCE_THRESHOLD) -> None:
         self.embedder = embedder
         self.threshold = threshold
 
@@ -57,14 +57,16 @@ class RetrievalEvaluator(Evaluator):
         ]
         judged = [event for event in batch if event.contexts]
         asked = [e.user_text() for e in judged if e.user_text()]
-        texts = list(dict.fromkeys(asked + [opening(c.text) for e in judged if e.user_text() for c in e.contexts]))
+        texts = list(dict.fromkeys(asked + [c.text for e in judged if e.user_text() for c in e.contexts if c.text]))
         vectors = dict(zip(texts, self.embedder.embed(texts), strict=True)) if texts else {}
         for event in judged:
             duplicates = _duplicates([c.text for c in event.contexts])
             question = event.user_text()
             if question:
-                passages = np.stack([vectors[opening(c.text)] for c in event.contexts])
-                results.append(self._relevance(event, question, vectors[question], passages, duplicates))
+                asked_vector = vectors[question]
+                empty = np.zeros_like(asked_vector)
+                passages = np.stack([vectors[c.text] if c.text else empty for c in event.contexts])
+                results.append(self._relevance(event, question, asked_vector, passages, duplicates))
             results.append(self._duplicates(event, duplicates))
             scores = [c.score for c in event.contexts if c.score is not None]
             if scores:

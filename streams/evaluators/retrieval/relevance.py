@@ -1,4 +1,4 @@
-"""How relevant a passage is to a question: meaning (MiniLM cosine) and the question's words found in it."""
+"""How relevant a passage is to a question: meaning (WordLlama cosine) and the question's words found in it."""
 
 from __future__ import annotations
 
@@ -9,16 +9,8 @@ from telltale_server.streams.evaluators.groundedness.text import content_tokens,
 LEXICAL_WEIGHT = 0.5
 """Weight of the lexical evidence in the relevance score; the rest is the embedding similarity.
 Chosen with the threshold on BoolQ folds (bench/retrieval.py)."""
-MAX_PASSAGE_WORDS = 48
-"""Passages are embedded by their first ~64 tokens (a quarter of the cost of 128, the same AUROC on BoolQ and
-PubMedQA); the lexical evidence reads the whole passage."""
 STEM = 5
 """Words match on their first five letters, so 'refunds' finds 'refund' and 'refundable'."""
-
-
-def opening(passage: str) -> str:
-    """The part of a passage that is embedded."""
-    return " ".join(passage.split()[:MAX_PASSAGE_WORDS])
 
 
 def lexical(question: str, passage_words: set[str]) -> float:
