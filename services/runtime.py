@@ -19,6 +19,7 @@ from telltale_server.services.ingest.otel.expiry import HeldCallsJob
 from telltale_server.services.ingest.otel.held import HeldSpans
 from telltale_server.services.ingest.otel.receiver import TraceReceiver
 from telltale_server.services.ingest.service import IngestService
+from telltale_server.services.review.fill import QueueFillJob
 from telltale_server.streams.drift.job import DriftJob
 from telltale_server.streams.evaluators import registry
 from telltale_server.streams.evaluators.base import Evaluator
@@ -97,7 +98,7 @@ def open_local(settings: Settings, with_runner: bool = True) -> Runtime:
     if runner is not None:
         alerts = AlertLoop(store, settings)
         wire_local_flow(log, runner, alerts)
-        jobs += [runner, alerts, CurationJob(store), RollupBuilder(store)]
+        jobs += [runner, alerts, CurationJob(store), QueueFillJob(store), RollupBuilder(store)]
         if settings.drift_enabled:
             jobs.append(DriftJob(store, interval_s=settings.drift_interval_s))
     return Runtime(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.alerts import Receiver
 from tests.support.server import TelltaleServer
 
 if TYPE_CHECKING:
@@ -42,6 +43,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback shared by the tests of one module."""
+    r = Receiver()
+    yield r
+    r.close()
 
 
 @pytest.fixture(scope="session")

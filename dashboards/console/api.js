@@ -12,9 +12,10 @@ export function saveKey(key) {
 }
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, detail) {
     super(message);
     this.status = status;
+    this.detail = detail;
   }
 }
 
@@ -32,7 +33,7 @@ export async function api(path, { method = "GET", params, body, key = savedKey()
   if (!response.ok) {
     const detail = data && data.detail;
     const text = typeof detail === "string" ? detail : JSON.stringify(detail || response.statusText);
-    throw new ApiError(response.status, `${response.status}: ${text}`);
+    throw new ApiError(response.status, `${response.status}: ${text}`, detail);
   }
   return data;
 }

@@ -2,18 +2,26 @@
 import { api, ApiError, savedKey, saveKey } from "./api.js";
 import { el } from "./dom.js";
 import * as alerts from "./views/alerts.js";
+import * as configure from "./views/configure.js";
 import * as datasets from "./views/datasets.js";
 import * as drift from "./views/drift.js";
 import * as events from "./views/events.js";
 import * as overview from "./views/overview.js";
+import * as session from "./views/session.js";
+import * as trace from "./views/trace.js";
+import * as review from "./views/review.js";
 
-// One entry per view: a new view is one more module and one more line here.
+// One entry per view: a new view is one more module and one more line here (`hidden`: reached by links, not the nav).
 const VIEWS = [
   { path: "overview", title: "Overview", view: overview },
   { path: "events", title: "Events", view: events },
   { path: "drift", title: "Drift", view: drift },
   { path: "alerts", title: "Alerts", view: alerts },
   { path: "datasets", title: "Datasets", view: datasets },
+  { path: "configure", title: "Configure", view: configure },
+  { path: "traces", title: "Trace", view: trace, hidden: true },
+  { path: "sessions", title: "Session", view: session, hidden: true },
+  { path: "review", title: "Review", view: review },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -86,7 +94,7 @@ async function signIn(event) {
 }
 
 function start() {
-  $("nav").replaceChildren(...VIEWS.map((v) => el("a", { href: `#/${v.path}`, "data-view": v.path, text: v.title })));
+  $("nav").replaceChildren(...VIEWS.filter((v) => !v.hidden).map((v) => el("a", { href: `#/${v.path}`, "data-view": v.path, text: v.title })));
   $("sign-in-form").addEventListener("submit", signIn);
   document.querySelector(".skip").addEventListener("click", (event) => {
     event.preventDefault();

@@ -88,3 +88,13 @@ export function rangeParams(range) {
   const to = new Date();
   return { from: new Date(to.getTime() - seconds * 1000).toISOString(), to: to.toISOString() };
 }
+
+// A fresh random (version 4) UUID: an example never repeats another's event, and feedback the console sends is new
+// (crypto.randomUUID exists only on https or localhost).
+export function newEventId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -30,8 +30,9 @@ from telltale_server.services.alerts.state import AlertState, StateStore
 from telltale_server.services.metrics.catalog import VOLUME_LOOKBACK, Sample, Window, compute_many
 from telltale_server.streams.health import HealthLog
 from telltale_server.streams.periodic import repeat, wait_any
+from telltale_server.streams.rollups import tail
 from telltale_server.streams.rollups.changes import unsettled
-from telltale_server.streams.rollups.reader import floor_minute
+from telltale_server.streams.rollups.reader import Tail, floor_minute
 
 log = logging.getLogger(__name__)
 JOB = "alerts"
@@ -73,7 +74,9 @@ class AlertLoop:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def load(self) -> None:
-        """Resume from the store: states, what each channel was last told, and the rules."""
+        """Resume from the store: states, what each channel was last told, and the rules (and drop the raw tails a
+        crashed pass left)."""
+        tail.sweep(self.store)
         self.states = self.state_store.load()
         self.log = self.outbox.log()
         self._load_rules()
@@ -95,8 +98,13 @@ class AlertLoop:
         active = self._load_rules()
         changes: list[tuple[AlertState | None, AlertState]] = []
         found: dict[tuple[str, str], list[Sample] | None] = {}
-        for batch in self._queries.map(self._batch, batches(active, now, self._unsettled(active, now))):
-            found.update(batch)
+        tails = self._tails(active, now)
+        try:
+            for batch in self._queries.map(self._batch, batches(active, now, tails)):
+                found.update(batch)
+        finally:
+            for made in tails.values():
+                tail.drop(self.store, made)
         for rule in active:
             if (samples := found[(rule.project_id, rule.id)]) is not None:
                 try:
@@ -115,17 +123,17 @@ class AlertLoop:
         self.passes += 1
         return self.notify(now)
 
-    def _unsettled(self, rules: list[Rule], now: datetime) -> dict[str, tuple[datetime, ...]]:
-        """Each project's minutes not rolled up yet over its longest rule window and lookback: one lookup a pass."""
+    def _tails(self, rules: list[Rule], now: datetime) -> dict[str, Tail]:
+        """Each project's raw tail over its longest rule window and lookback (its minutes not rolled up yet and the
+        current partial minute), measured once a pass for all its rules."""
         longest: dict[str, float] = {}
         for rule in rules:
             longest[rule.project_id] = max(longest.get(rule.project_id, 0.0), rule.window)
-        return {
-            project: tuple(
-                unsettled(self.store, project, floor_minute(now - timedelta(seconds=seconds) - VOLUME_LOOKBACK), now)
-            )
-            for project, seconds in longest.items()
-        }
+        tails: dict[str, Tail] = {}
+        for project, seconds in longest.items():
+            minutes = unsettled(self.store, project, window_start(now, seconds) - VOLUME_LOOKBACK, now)
+            tails[project] = tail.build(self.store, project, minutes, now)
+        return tails
 
     def _batch(self, batch: tuple[Window, list[Rule]]) -> dict[tuple[str, str], list[Sample] | None]:
         """The metrics of rules sharing a window, filters and groups in one query; rule by rule if it fails, so one
@@ -217,9 +225,7 @@ class AlertLoop:
             await wait_any(stop, queued, wait)
 
 
-def batches(
-    rules: list[Rule], now: datetime, unsettled: dict[str, tuple[datetime, ...]]
-) -> list[tuple[Window, list[Rule]]]:
+def batches(rules: list[Rule], now: datetime, tails: dict[str, Tail]) -> list[tuple[Window, list[Rule]]]:
     """Rules grouped by what their metrics are read over: project, window, filters and group-by labels."""
     grouped: dict[tuple[str, float, str, tuple[str, ...]], list[Rule]] = {}
     for rule in rules:
@@ -228,8 +234,22 @@ def batches(
     windows = []
     for same in grouped.values():
         first = same[0]
-        known = unsettled.get(first.project_id)
-        windows.append(
-            (Window(first.project_id, now, first.window, first.filters, tuple(first.group_by), unsettled=known), same)
+        seconds = (now - window_start(now, first.window)).total_seconds()
+        found = tails.get(first.project_id)
+        window = Window(
+            first.project_id,
+            now,
+            seconds,
+            first.filters,
+            tuple(first.group_by),
+            unsettled=found.unsettled if found else None,
+            tail=found,
         )
+        windows.append((window, same))
     return windows
+
+
+def window_start(now: datetime, seconds: float) -> datetime:
+    """A rule's window starts on the minute at or before `now - window`: rules read whole minutes (rollups) and the
+    current partial minute, so a window is up to a minute longer than its rule says."""
+    return floor_minute(now - timedelta(seconds=seconds))

@@ -50,7 +50,10 @@ class RuleSpec(BaseModel):
     metric: str = Field(description="A metric of the catalog (GET /v1/metrics).")
     filters: Filters = Field(default_factory=Filters)
     group_by: list[Label] = Field(default_factory=list, description="One alert per distinct value of these labels.")
-    window: Duration = Field(default=300.0, description="The metric is computed over [now - window, now).")
+    window: Duration = Field(
+        default=300.0,
+        description="The metric is computed over [now - window, now), from the minute at or before its start.",
+    )
     comparator: Comparator
     threshold: float
     min_samples: int = Field(default=1, ge=0, description="Fewer observations in the window: no verdict.")
@@ -120,6 +123,15 @@ class Rule(RuleSpec):
     updated_at: datetime
     last_error: JobError | None = Field(
         default=None, description="Why the engine could not evaluate this rule lately; null while it works."
+    )
+
+
+def unsaved(spec: RuleSpec, project_id: str, rule_id: str = "unsaved") -> Rule:
+    """A rule as it would be stored, without storing it: what a preview or a test send runs on."""
+    now = datetime.now(UTC)
+    fields = spec.model_dump(by_alias=True, context={"reveal": True})
+    return Rule.model_validate(
+        {**fields, "id": rule_id, "project_id": project_id, "created_at": now, "updated_at": now}
     )
 
 

@@ -9,15 +9,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from telltale_server.services.api.errors import document_errors
+from telltale_server.services.api.errors import document_errors, unprocessable
 from telltale_server.services.api.json_bodies import FormLabelledJson
 from telltale_server.services.api.methods import allow_every_method
 from telltale_server.services.api.routers import (
     alert_rules,
     alerts,
     console,
+    conversations,
     datasets,
     dead_letters,
     docs,
@@ -29,9 +31,11 @@ from telltale_server.services.api.routers import (
     metrics,
     otlp,
     prometheus,
+    queues,
     scoring,
     silences,
     timeseries,
+    worsened,
 )
 from telltale_server.services.api.titles import distinct_titles
 from telltale_server.services.runtime import Runtime
@@ -66,12 +70,14 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     app.add_middleware(FormLabelledJson)
     app.add_exception_handler(HTTPException, allow_every_method)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, unprocessable)  # type: ignore[arg-type]
     routers = (
         health,
         prometheus,
         ingest,
         otlp,
         scoring,
+        worsened,
         metrics,
         evaluators,
         alert_rules,
@@ -79,8 +85,10 @@ def create_app(rt: Runtime) -> FastAPI:
         silences,
         timeseries,
         datasets,
+        queues,
         drift,
         events,
+        conversations,
         dead_letters,
         docs,
         console,

@@ -19,8 +19,8 @@ def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def require(scope: Scope) -> Callable[..., ApiKey]:
-    """A dependency that admits a live key with `scope` (admin implies all) and yields it."""
+def require(scope: Scope, *alternatives: Scope) -> Callable[..., ApiKey]:
+    """A dependency that admits a live key with `scope` or one of the `alternatives` (admin implies all)."""
 
     def check(
         runtime: Annotated[Runtime, Depends(runtime)],
@@ -31,8 +31,9 @@ def require(scope: Scope) -> Callable[..., ApiKey]:
         key = runtime.keys.lookup(credentials.credentials)
         if key is None:
             raise HTTPException(401, "invalid, revoked or expired API key", _challenge())
-        if not key.allows(scope):
-            raise HTTPException(403, f"this key lacks the `{scope}` scope (it has: {', '.join(key.scopes)})")
+        if not any(key.allows(wanted) for wanted in (scope, *alternatives)):
+            wanted = " or ".join(f"`{name}`" for name in (scope, *alternatives))
+            raise HTTPException(403, f"this key lacks the {wanted} scope (it has: {', '.join(key.scopes)})")
         return key
 
     return check

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+ECHO_LIMIT = 256
+"""Characters of a rejected value a 422 repeats back; a longer one is cut to this (a 3 MB field must not make a
+12 MB answer)."""
 
 
 class Problem(BaseModel):
@@ -43,6 +51,20 @@ def invalid_body(error: ValidationError, *prefix: str | int) -> RequestValidatio
     return RequestValidationError(
         [{"loc": (*prefix, *detail["loc"]), "msg": detail["msg"], "type": detail["type"]} for detail in details]
     )
+
+
+async def unprocessable(request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, with each rejected `input` echoed only up to ECHO_LIMIT characters of its JSON."""
+    return JSONResponse(status_code=422, content={"detail": [_short(detail) for detail in error.errors()]})
+
+
+def _short(detail: Any) -> Any:
+    encoded = jsonable_encoder(detail)
+    if isinstance(encoded, dict) and "input" in encoded:
+        shown = json.dumps(encoded["input"], ensure_ascii=False)
+        if len(shown) > ECHO_LIMIT:
+            encoded["input"] = f"{shown[:ECHO_LIMIT]}... ({len(shown)} characters, cut)"
+    return encoded
 
 
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:

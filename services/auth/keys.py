@@ -13,8 +13,9 @@ from typing import Literal
 
 from telltale_server.schemas.store import Store
 
-Scope = Literal["ingest", "read", "admin"]
-SCOPES: tuple[Scope, ...] = ("ingest", "read", "admin")
+Scope = Literal["ingest", "read", "review", "admin"]
+SCOPES: tuple[Scope, ...] = ("ingest", "read", "review", "admin")
+"""`review`: take and review the items of annotation queues; it administers nothing."""
 KEY_PREFIX = "tt_"
 
 

@@ -103,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key and print it once")
     create.add_argument("--project", default="default")
-    create.add_argument("--scopes", default="ingest", help="comma-separated: ingest, read, admin")
+    create.add_argument("--scopes", default="ingest", help="comma-separated: ingest, read, review, admin")
     create.add_argument("--name", default="cli")
     create.add_argument("--data-dir", type=Path)
     create.set_defaults(run=commands.keys_create)

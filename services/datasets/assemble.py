@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from telltale_server.schemas.store import Store
+from telltale_server.services.datasets.items import ANNOTATIONS, annotated
 from telltale_server.services.datasets.redaction import redact_item
 from telltale_server.services.datasets.selection import Selection
 
@@ -154,19 +155,15 @@ def write_items(store: Store, selection: Selection, dataset_id: str, version: in
 def copy_draft(store: Store, project_id: str, dataset_id: str, version: int, offset: int, skip_run: str | None) -> int:
     """Copy the draft's items (redacted when appended) into `version` after `offset`, with today's annotations."""
     params: dict[str, Any] = {"p": project_id, "d": dataset_id, "v": version, "o": offset, "run": skip_run or ""}
-    annotation = "a.event_id IS NOT NULL"
-    corrected = "a.event_id IS NOT NULL AND a.corrected_answer IS NOT NULL"
     store.command(
         _INSERT + "SELECT project_id, dataset_id, {v:UInt32}, {o:UInt64} + row_number() OVER (ORDER BY d.position) "
         "- 1, d.event_id, event_ts, input_hash, input_text, input_messages, output, contexts, "
-        f"if({corrected}, a.corrected_answer, d.ground_truth), feedback, evaluations, model, route, prompt_version, "
-        f"environment, if({annotation}, a.label, d.label), if({annotation}, a.note, d.note), now64(6) "
+        f"{annotated('ground_truth')}, feedback, evaluations, model, route, prompt_version, "
+        f"environment, {annotated('label')}, {annotated('note')}, now64(6) "
         "FROM (SELECT * FROM dataset_items FINAL WHERE project_id = {p:String} AND dataset_id = {d:String} "
         "AND version = 0 AND event_id NOT IN (SELECT event_id FROM dataset_selections WHERE project_id = {p:String} "
         "AND run_id = {run:String})) AS d "
-        "LEFT JOIN (SELECT event_id, label, note, corrected_answer FROM dataset_annotations FINAL "
-        "WHERE project_id = {p:String} AND dataset_id = {d:String}) AS a ON a.event_id = d.event_id "
-        "SETTINGS join_use_nulls = 1",
+        f"{ANNOTATIONS} SETTINGS join_use_nulls = 1",
         params,
     )
     return int(

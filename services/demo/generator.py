@@ -52,7 +52,7 @@ class Rates:
     error_overloaded: float = 0.2
     slow: float = 0.03
     ungrounded: float = 0.01
-    ungrounded_fabricating: float = 0.3
+    ungrounded_fabricating: float = 0.4
     toxic: float = 0.02
     pii: float = 0.06
     injection: float = 0.02

@@ -14,12 +14,19 @@ from telltale_server.schemas.store import Store
 from telltale_server.services.metrics.catalog import LABELS, Filters
 
 PREVIEW_CHARS = 240
-_USER_TURN = (
+USER_TURN = (
     "WITH arrayLast(m -> JSONExtractString(m, 'role') = 'user', JSONExtractArrayRaw(input_messages)) AS last_user, "
     "if(JSONType(last_user, 'content') = 'String', JSONExtractString(last_user, 'content'), arrayStringConcat("
     "arrayMap(p -> JSONExtractString(p, 'text'), JSONExtractArrayRaw(last_user, 'content')), ' ')) AS user_turn "
 )
 """The last user turn's text (the text parts of multimodal content), as `user_turn`."""
+
+
+def question(chars: int = PREVIEW_CHARS) -> str:
+    """The column `question`: the first `chars` characters of the last user turn, else of the input text."""
+    return f"substringUTF8(if(input_messages = '' OR user_turn = '', input_text, user_turn), 1, {chars}) AS question"
+
+
 Feedback = Literal["any", "negative", "none"]
 _CURSOR = re.compile(r"^(\d{1,15})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _PAIR = re.compile(r"^[\w.\-]{1,130}:[\w.\-]{1,64}$")
@@ -94,10 +101,8 @@ def search_events(store: Store, project_id: str, query: EventQuery) -> EventPage
     """One page of events (deduplicated), newest first; then their labels and feedback for those ids only."""
     where, params = _conditions(project_id, query)
     rows = store.rows(
-        f"{_USER_TURN}SELECT event_id, ts, model, route, prompt_version, environment, status, latency_ms, "
-        f"substringUTF8(input_text, 1, {PREVIEW_CHARS}) AS input, "
-        "substringUTF8(if(input_messages = '' OR user_turn = '', input_text, user_turn), 1, "
-        f"{PREVIEW_CHARS}) AS question, session_id, user_id, "
+        f"{USER_TURN}SELECT event_id, ts, model, route, prompt_version, environment, status, latency_ms, "
+        f"substringUTF8(input_text, 1, {PREVIEW_CHARS}) AS input, {question()}, session_id, user_id, "
         f"substringUTF8(ifNull(output, ''), 1, {PREVIEW_CHARS}) AS output "
         f"FROM inference_events FINAL WHERE {' AND '.join(where)} "
         "ORDER BY ts DESC, event_id DESC LIMIT {limit:UInt32}",

@@ -1,5 +1,5 @@
-"""`telltale jobs` (formerly `telltale alerts`): the alert engine, the drift job, dataset curation and the rollup
-builder of cluster mode, each one active at a time by lease."""
+"""`telltale jobs` (formerly `telltale alerts`): the alert engine, the drift job, dataset curation, review queue
+filling and the rollup builder of cluster mode, each one active at a time by lease."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from telltale_server.schemas.settings import Settings
 from telltale_server.schemas.store import Store
 from telltale_server.services.alerts.loop import AlertLoop
 from telltale_server.services.datasets.continuous import CurationJob
+from telltale_server.services.review.fill import QueueFillJob
 from telltale_server.streams.drift.job import DriftJob
 from telltale_server.streams.rollups.builder import RollupBuilder
 
@@ -25,8 +26,9 @@ def run(settings: Settings, lease_ttl_s: float = 15.0) -> None:
     try:
         migrate(store, settings.clickhouse_cluster)
         loop = AlertLoop(store, settings, lease=Lease(store, ttl_s=lease_ttl_s))
-        jobs: list[DriftJob | CurationJob | RollupBuilder] = [
+        jobs: list[DriftJob | CurationJob | QueueFillJob | RollupBuilder] = [
             CurationJob(store, gate=Lease(store, ttl_s=120, name="datasets").hold),
+            QueueFillJob(store, gate=Lease(store, ttl_s=120, name="review-queues").hold),
             RollupBuilder(store, gate=Lease(store, ttl_s=lease_ttl_s, name="rollups").hold),
         ]
         if settings.drift_enabled:
@@ -37,7 +39,7 @@ def run(settings: Settings, lease_ttl_s: float = 15.0) -> None:
         store.close()
 
 
-async def _until_signalled(loop: AlertLoop, jobs: list[DriftJob | CurationJob | RollupBuilder]) -> None:
+async def _until_signalled(loop: AlertLoop, jobs: list[DriftJob | CurationJob | QueueFillJob | RollupBuilder]) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

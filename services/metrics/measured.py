@@ -44,6 +44,7 @@ def measured_sql(store: Store, metrics: list[Measured], window: Window) -> tuple
         rollups=not window.raw,
         unsettled=window.unsettled,
         sources=needed,
+        tail=window.tail,
     )
     filters = [f"{label} IN {{f_{label}:Array(String)}}" for label in LABELS if getattr(window.filters, label)]
     for label in LABELS:

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from telltale_server.streams.rollups.reader import Tail
+
 Label = Literal["model", "route", "prompt_version", "environment"]
 LABELS: tuple[Label, ...] = ("model", "route", "prompt_version", "environment")
 
@@ -48,6 +50,8 @@ class Window:
     """Measure raw rows only, ignoring the rollups: what the rollups must always equal."""
     unsettled: tuple[datetime, ...] | None = None
     """The project's minutes not rolled up yet, when looked up once for many windows (else looked up per read)."""
+    tail: Tail | None = None
+    """Their raw measure rows and the current partial minute's, when measured once for many windows."""
 
     @property
     def start(self) -> datetime:

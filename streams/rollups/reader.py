@@ -28,6 +28,17 @@ class Segment:
     part: int = 0
 
 
+@dataclass(frozen=True)
+class Tail:
+    """Raw measure rows already computed into `table` for `unsettled` and for [since, until) (streams/rollups/
+    tail.py): a read whose segments start on minutes takes its raw rows from there instead of raw tables."""
+
+    table: str
+    unsettled: tuple[datetime, ...]
+    since: datetime
+    until: datetime
+
+
 def source(
     store: Store,
     project_id: str,
@@ -36,22 +47,52 @@ def source(
     rollups: bool = True,
     unsettled: Sequence[datetime] | None = None,
     sources: frozenset[str] = frozenset(SOURCES),
+    tail: Tail | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """SQL of measure rows (COLUMNS and `part`) covering the segments, and its parameters.
 
     Filtering by tags needs each call's tags, which rollups do not keep: such a read takes raw rows only, as
     does one with `rollups` off. `unsettled`: the project's unsettled minutes over (at least) the segments,
     when the caller looked them up once for many reads. `sources`: the raw tables whose measures are needed
-    (raw rows of the others are not read)."""
+    (raw rows of the others are not read). `tail`: the raw rows a pass computed once, used by a read over whole
+    minutes (else ignored)."""
     params: dict[str, Any] = {"p": project_id}
     if tags:
         params["f_tags"] = tags
+    usable = tail if tail is not None and rollups and not tags and all(_covers(tail, s) for s in segments) else None
     parts = []
     for index, segment in enumerate(segments):
-        sql, more = _segment(store, project_id, segment, index, bool(tags), rollups and not tags, unsettled, sources)
+        if usable is not None:
+            sql, more = _from_tail(usable, segment, index)
+        else:
+            rolled = rollups and not tags
+            sql, more = _segment(store, project_id, segment, index, bool(tags), rolled, unsettled, sources)
         parts += sql
         params.update(more)
     return " UNION ALL ".join(parts), params
+
+
+def _covers(tail: Tail, segment: Segment) -> bool:
+    """Whether the tail holds exactly the raw minutes of the segment: it starts on a minute and ends on one (before
+    the tail's partial minute) or where the tail ends."""
+    return floor_minute(segment.start) == segment.start and (
+        (floor_minute(segment.end) == segment.end and segment.end <= tail.since) or segment.end == tail.until
+    )
+
+
+def _from_tail(tail: Tail, segment: Segment, i: int) -> tuple[list[str], dict[str, Any]]:
+    """Rollups for the segment's settled minutes, the tail's rows for the rest (both only inside the segment)."""
+    lo, hi = segment.start, floor_minute(segment.end)
+    dirty = [minute for minute in tail.unsettled if lo <= minute < hi]
+    bounds = f"minute >= {{lo{i}:DateTime}} AND minute < {{hi{i}:DateTime}}"
+    sql = [
+        f"SELECT {', '.join(COLUMNS)}, {segment.part} AS part FROM metric_rollups FINAL "
+        f"WHERE project_id = {{p:String}} AND {bounds} AND minute NOT IN {{dirty{i}:Array(DateTime)}}",
+        f"SELECT {', '.join(COLUMNS)}, {segment.part} AS part FROM {tail.table} "
+        f"WHERE minute >= {{lo{i}:DateTime}} AND minute < {{end{i}:DateTime64(3)}} "
+        f"AND (minute IN {{dirty{i}:Array(DateTime)}} OR minute >= {{hi{i}:DateTime}})",
+    ]
+    return sql, {f"lo{i}": lo, f"hi{i}": hi, f"end{i}": segment.end, f"dirty{i}": dirty}
 
 
 def _segment(
@@ -79,26 +120,40 @@ def _segment(
             f"AND minute NOT IN {{dirty{i}:Array(DateTime)}}"
         )
         params.update({f"lo{i}": lo, f"hi{i}": hi, f"dirty{i}": dirty})
-        raw = [(segment.start, lo), *_ranges(dirty), (hi, segment.end)]
+        raw = [(segment.start, lo), *ranges(dirty), (hi, segment.end)]
     raw = [(a, b) for a, b in raw if a < b]
     if raw:
-        where = []
-        for j, (a, b) in enumerate(raw):
-            where.append(f"(ts >= {{r{i}_{j}a:DateTime64(3)}} AND ts < {{r{i}_{j}b:DateTime64(3)}})")
-            params.update({f"r{i}_{j}a": a, f"r{i}_{j}b": b})
-        scope = RawScope(
-            where=f"({' OR '.join(where)})",
-            calls_from=f"{{c{i}a:DateTime64(3)}}",
-            calls_to=f"{{c{i}b:DateTime64(3)}}",
-            tagged="hasAll(tags, {f_tags:Array(String)})" if tagged else "",
-        )
-        params[f"c{i}a"] = floor_minute(segment.start) - timedelta(seconds=FEEDBACK_LOOKBACK_S)
-        params[f"c{i}b"] = ceil_minute(segment.end) + MINUTE
-        sql.append(f"SELECT *, {segment.part} AS part FROM ({raw_measures(scope, sources)})")
+        measures, more = raw_sql(raw, f"{i}_", tagged, sources)
+        sql.append(f"SELECT *, {segment.part} AS part FROM ({measures})")
+        params.update(more)
     return sql, params
 
 
-def _ranges(minutes: list[datetime]) -> list[tuple[datetime, datetime]]:
+def raw_sql(
+    ranges: list[tuple[datetime, datetime]],
+    name: str,
+    tagged: bool = False,
+    sources: frozenset[str] = frozenset(SOURCES),
+) -> tuple[str, dict[str, Any]]:
+    """Measure rows (COLUMNS) of the project's raw rows in the ranges of event time, and their parameters (each
+    named with the prefix `name`, so several such reads fit in one query)."""
+    params: dict[str, Any] = {}
+    where = []
+    for j, (a, b) in enumerate(ranges):
+        where.append(f"(ts >= {{r{name}{j}a:DateTime64(3)}} AND ts < {{r{name}{j}b:DateTime64(3)}})")
+        params.update({f"r{name}{j}a": a, f"r{name}{j}b": b})
+    scope = RawScope(
+        where=f"({' OR '.join(where)})",
+        calls_from=f"{{c{name}a:DateTime64(3)}}",
+        calls_to=f"{{c{name}b:DateTime64(3)}}",
+        tagged="hasAll(tags, {f_tags:Array(String)})" if tagged else "",
+    )
+    params[f"c{name}a"] = floor_minute(min(a for a, _ in ranges)) - timedelta(seconds=FEEDBACK_LOOKBACK_S)
+    params[f"c{name}b"] = ceil_minute(max(b for _, b in ranges)) + MINUTE
+    return raw_measures(scope, sources), params
+
+
+def ranges(minutes: list[datetime]) -> list[tuple[datetime, datetime]]:
     """Minutes as [start, end) ranges, consecutive ones joined."""
     ranges: list[tuple[datetime, datetime]] = []
     for minute in sorted(minutes):

@@ -15,7 +15,7 @@ from telltale_server.services.demo.generator import DemoTraffic
 from telltale_server.services.demo.sender import DemoSender
 from telltale_server.streams.drift.windows import floor
 from tests.support import drift
-from tests.support.alerts import SECRET, Receiver
+from tests.support.alerts import LOOPBACK_ALERTS, SECRET, Receiver
 from tests.support.browser import CHROMIUM, FLAGS
 from tests.support.server import INGEST_KEY, TelltaleServer
 from tests.support.waiting import wait_for
@@ -38,11 +38,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer
     """Local mode with an hour of demo traffic evaluated, and an error-rate rule that fires on it."""
     srv = TelltaleServer(
         tmp_path_factory.mktemp("console") / "data",
-        env={
-            "TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
-            "TELLTALE_ALERTS_INTERVAL_S": "0.5",
-            "TELLTALE_DRIFT_INTERVAL_S": "1",
-        },
+        env={**LOOPBACK_ALERTS, "TELLTALE_DRIFT_INTERVAL_S": "1"},
     )
     srv.create_key("reader", "main", "read")
     srv.start()

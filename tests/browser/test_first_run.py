@@ -65,6 +65,7 @@ def test_every_command_shown_to_a_newcomer_works_as_written(
     send_first, send_demo = _shown(page, newcomer.url, "overview")
     [create_rule] = _shown(page, newcomer.url, "alerts")
     [create_dataset] = _shown(page, newcomer.url, "datasets")
+    [create_queue] = _shown(page, newcomer.url, "review")
     [send_banner] = _BANNER_CURL.findall(banner)
 
     sent = []
@@ -73,6 +74,7 @@ def test_every_command_shown_to_a_newcomer_works_as_written(
         sent += _EVENT_ID.findall(command)
     assert '"metric":"error.rate"' in sh(create_rule)
     assert '"id":"ds_' in sh(create_dataset)
+    assert '"id":"rq_' in sh(create_queue)
 
     blocks = shell.readme_blocks()
     skipped = [b for b in blocks if any(marker in b.text for marker in NOT_RUN)]

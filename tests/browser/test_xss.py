@@ -178,7 +178,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, canary: Receiver) -> Itera
             "annotations": {"summary": f"{{{{model}}}} on {{{{route}}}} {p[1]}", "description": p[2]},
             "channels": [{"type": "webhook", "url": receiver.url, "secret": SECRET}],
         }
-        assert admin.post("/v1/alert-rules", json=rule).status_code == 201
+        made = admin.post("/v1/alert-rules", json=rule)
+        assert made.status_code == 201, made.text
         firing = wait_for(lambda: admin.get("/v1/alerts", params={"state": "firing"}).json(), "a firing alert")
         dataset = admin.post(
             "/v1/datasets", json={"name": p[1], "description": p[2], "query": {"last": "6h", "model": [p[0]]}}
@@ -197,6 +198,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, canary: Receiver) -> Itera
         "server": srv,
         "event": events[0]["event_id"],
         "alert": firing[0]["fingerprint"],
+        "rule": made.json()["id"],
         "dataset": dataset.json()["id"],
         "result": result["result_id"],
     }
@@ -262,9 +264,13 @@ def test_no_payload_runs_in_any_console_view(page: Page, hostile: dict[str, Any]
         ("overview", "overview?range=24h", "figure.chart[data-points]"),
         ("events", "events?range=24h", "tr[data-event]"),
         ("event", f"events/{hostile['event']}", "mark, .meta"),
-        ("drift", "drift?range=24h&monitor=hostile", "tr[data-result]"),
+        ("drift", "drift?range=24h&monitor=hostile", "svg.heatmap a[data-segment]"),
         ("alerts", "alerts", "tr[data-alert]"),
         ("alert", f"alerts/{hostile['alert']}", ".meta"),
+        ("configure", "configure", "section[aria-label='Alert rules'] td a"),
+        ("rule form", f"configure/rule/{hostile['rule']}", ".preview-body [data-fired]"),
+        ("dataset form", f"configure/dataset/{hostile['dataset']}", "form.edit"),
+        ("monitor form", "configure/monitor/hostile", "form.edit"),
         ("datasets", "datasets", "tr[data-dataset]"),
         ("dataset", f"datasets/{hostile['dataset']}", "table tbody tr"),
     ]

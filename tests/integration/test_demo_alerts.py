@@ -12,6 +12,7 @@ import pytest
 from telltale_server.services.demo import corpus
 from telltale_server.services.demo import rules as demo_rules
 from telltale_server.services.demo.generator import FABRICATING_MODEL, LEAKING_ROUTE, OFF_TOPIC_ROUTE, OVERLOADED_MODEL
+from tests.support.demo_server import start_demo
 from tests.support.server import TelltaleServer
 
 HISTORY = 3000
@@ -28,31 +29,15 @@ STALL_S = 120.0
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     """A newcomer's first start with demo traffic; the evaluators the rules read (not the retrained safety ones)."""
-    server = TelltaleServer(
-        tmp_path_factory.mktemp("demo") / "data",
-        args=("--demo", "--demo-events", str(HISTORY)),
-        env={
-            "TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii","retrieval"]',
-            "TELLTALE_DRIFT_ENABLED": "false",
-        },
-    ).start()
+    env = {
+        "TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii","retrieval"]',
+        "TELLTALE_DRIFT_ENABLED": "false",
+    }
+    server = start_demo(tmp_path_factory.mktemp("demo") / "data", HISTORY, env)
     try:
-        _wait_history_scored(server)
         yield server
     finally:
         server.stop()
-
-
-def _wait_history_scored(server: TelltaleServer) -> None:
-    """Until the demo says its history is sent and the runner has scored everything it received."""
-    while True:
-        server.wait_processed()
-        log = server.log_path.read_text()
-        assert "demo: stopped sending" not in log, log[-2000:]
-        if f"demo: sent {HISTORY} inference" in log:
-            server.wait_processed()
-            return
-        time.sleep(0.5)
 
 
 def _key(alert: dict[str, Any]) -> tuple[str, str, str]:

@@ -5,6 +5,7 @@ nothing. The crash test (kill -9 of a real `telltale up`) is in test_rollups_cra
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -16,11 +17,11 @@ from telltale_server.services.runtime import Runtime
 from telltale_server.streams.evaluators import registry
 from telltale_server.streams.pipeline import Pipeline
 from telltale_server.streams.replay import Replay
-from telltale_server.streams.rollups import changes
+from telltale_server.streams.rollups import changes, tail
 from telltale_server.streams.rollups.builder import RollupBuilder
 from telltale_server.streams.sink import Sink
 from tests.support.demo_store import fill_with_demo
-from tests.support.rollups import MEASURED, mismatches, settled
+from tests.support.rollups import MEASURED, _by_key, _same, mismatches, settled
 
 END = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 START = END - timedelta(hours=1)
@@ -163,3 +164,31 @@ def test_latency_percentiles_are_within_half_a_percent_of_numpy(runtime: Runtime
         assert rolled.value == pytest.approx(float(np.quantile(latencies, q)), rel=0.005)
     [single] = compute(runtime.store, "latency.p99", Window(project, START + timedelta(seconds=1), 1, Filters(), ()))
     assert single.value == latencies[0]
+
+
+def test_a_pass_tail_measured_once_gives_every_window_the_raw_numbers(runtime: Runtime, demo: str) -> None:
+    """An alert pass's raw tail (minutes not rolled up yet and the partial minute, measured once) read by windows
+    starting on minutes equals raw rows; the table goes when the pass drops it, or when a sweep finds it stale."""
+    store, now = runtime.store, END - timedelta(seconds=43)
+    store.command(
+        "INSERT INTO evaluations SELECT * REPLACE (now64(3) AS created_at) FROM evaluations "
+        "WHERE project_id = {p:String} AND ts >= {a:DateTime64(3)} AND ts < {b:DateTime64(3)}",
+        {"p": demo, "a": START + timedelta(minutes=20), "b": START + timedelta(minutes=23)},
+    )
+    dirty = changes.unsettled(store, demo, START - timedelta(hours=24), now)
+    assert len(dirty) == 3
+    made = tail.build(store, demo, dirty, now)
+    try:
+        for group_by, step in (((), None), (("model",), None), (("route",), 300)):
+            window = Window(demo, now, (now - START).total_seconds(), Filters(), group_by, step, tail=made)
+            from_tail = compute_many(store, MEASURED, window)
+            from_raw = compute_many(store, MEASURED, replace(window, raw=True, tail=None))
+            for name in MEASURED:
+                assert _by_key(from_tail[name]).keys() == _by_key(from_raw[name]).keys(), name
+                assert all(_same(a, _by_key(from_raw[name])[k]) for k, a in _by_key(from_tail[name]).items()), name
+    finally:
+        tail.drop(store, made)
+    assert made.table not in store.column("SELECT name FROM system.tables WHERE database = currentDatabase()")
+    left = tail.build(store, demo, dirty, now)
+    assert tail.sweep(store) == [], "a tail of a running pass is not stale"
+    assert left.table in tail.sweep(store, stale=timedelta(0))

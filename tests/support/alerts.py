@@ -15,6 +15,8 @@ from telltale_server.services.alerts.rules import Rule
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 SECRET = "s3cret-for-tests-0123456789"
+LOOPBACK_ALERTS = {"TELLTALE_ALERTS_ALLOWED_NETWORKS": '["127.0.0.0/8"]', "TELLTALE_ALERTS_INTERVAL_S": "0.5"}
+"""A server's settings for alert tests: webhooks to loopback receivers allowed, rules evaluated twice a second."""
 
 
 def at(seconds: float) -> datetime:

@@ -85,7 +85,7 @@ DATASET = {"name": "negative", "query": {"start": "2026-01-01T00:00:00Z", "feedb
 
 def seed_project(server: TelltaleServer) -> Resources:
     """Events, feedback, a rule with a secret, a silence, a dataset with a version, and a drift monitor."""
-    event = inference(ts="2026-01-01T00:00:00Z", status="error")
+    event = inference(ts="2026-01-01T00:00:00Z", status="error", trace_id="fuzz-trace", session_id="fuzz-session")
     with server.client(INGEST_KEY) as client:
         assert client.post("/v1/inference", content=orjson.dumps([event, inference()])).status_code == 200
         thumbs = feedback(event["event_id"], ts="2026-01-01T00:00:01Z", kind="thumbs", value=False)
@@ -113,6 +113,8 @@ def seed_project(server: TelltaleServer) -> Resources:
         "ref": "1",
         "monitor_id": "fuzzed",
         "event_id": event["event_id"],
+        "trace_id": event["trace_id"],
+        "session_id": event["session_id"],
     }
     return Resources(ids, bodies)
 

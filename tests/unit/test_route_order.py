@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.routing import Match
 
-from telltale_server.services.api.routers import metrics
+from telltale_server.services.api.routers import metrics, timeseries, worsened
 
 
 def _endpoint(app: FastAPI, path: str) -> str:
@@ -21,7 +21,8 @@ def _endpoint(app: FastAPI, path: str) -> str:
 @pytest.mark.parametrize("order", [list, reversed])
 def test_the_summary_is_never_taken_for_a_metric(order: type) -> None:
     app = FastAPI()
-    app.router.routes.extend(order(metrics.router.routes))
+    app.router.routes.extend(order([*metrics.router.routes, *timeseries.router.routes, *worsened.router.routes]))
     assert _endpoint(app, "/v1/metrics/summary") == "summary"
+    assert _endpoint(app, "/v1/metrics/worsened") == "worse_segments"
     assert _endpoint(app, "/v1/metrics/error.rate") == "query"
     assert _endpoint(app, "/v1/metrics/drift.model.score") == "query"

@@ -1,8 +1,9 @@
 // Datasets: specs, versions, an item preview, freezing a version and exporting it in each format.
 import { api, authorized } from "../api.js";
 import { el, emptyState, formatTime, table } from "../dom.js";
+import { versionDiff } from "./dataset-diff.js";
 
-const FORMATS = [
+export const FORMATS = [
   ["jsonl", "JSONL (prompt flow)"],
   ["openai-evals", "OpenAI evals"],
   ["csv", "CSV"],
@@ -16,15 +17,14 @@ function inputText(input) {
 }
 
 // The export streams with the key in a header, so it is fetched and handed to the browser as a file.
-async function download(datasetId, version, format, status) {
+export async function download(url, fallbackName, format, status) {
   status.textContent = `Exporting ${format}…`;
-  const url = `/v1/datasets/${encodeURIComponent(datasetId)}/versions/${version}/export?format=${format}`;
   const response = await authorized(url);
   if (!response.ok) {
     status.textContent = `Export failed: ${response.status} ${await response.text()}`;
     return;
   }
-  const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || `${datasetId}.${format}`;
+  const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || `${fallbackName}.${format}`;
   const href = URL.createObjectURL(await response.blob());
   const link = el("a", { href, download: name });
   document.body.append(link);
@@ -57,7 +57,7 @@ export async function render(root, { rest, navigate }) {
     heading,
     el(
       "section",
-      { class: "card" },
+      { class: "card table-scroll" },
       table(
         "Datasets",
         ["Name", "Id", "Query", "Continuous", "Updated"],
@@ -129,13 +129,13 @@ async function renderDataset(root, datasetId, chosen, navigate) {
   if (ref !== "draft") {
     const exports = el("div", { class: "actions", role: "group", "aria-label": `Export ${shown}` });
     for (const [format, text] of FORMATS) {
-      exports.append(el("button", { type: "button", class: "secondary", text: `Export ${text}`, onclick: () => download(datasetId, ref, format, status) }));
+      exports.append(el("button", { type: "button", class: "secondary", text: `Export ${text}`, onclick: () => download(`/v1/datasets/${encodeURIComponent(datasetId)}/versions/${ref}/export?format=${format}`, datasetId, format, status) }));
     }
     items.append(exports);
   }
   if (!page.items.length) items.append(el("p", { class: "muted", text: "No items." }));
   else {
-    items.append(
+    items.append(el("div", { class: "table-scroll" },
       table(
         `First ${PREVIEW} items`,
         ["#", "Input", "Output", "Ground truth", "Model", "Source event"],
@@ -146,19 +146,20 @@ async function renderDataset(root, datasetId, chosen, navigate) {
             el("td", { text: item.position }),
             el("td", { class: "preview", title: inputText(item.input), text: inputText(item.input) }),
             el("td", { class: "preview", title: item.output || "", text: item.output || "–" }),
-            el("td", { class: "preview", text: item.ground_truth || "–" }),
+            el("td", { class: "preview", title: item.ground_truth || "", text: item.ground_truth || "–" }),
             el("td", { text: item.model }),
             el("td", {}, el("a", { href: `#/events/${encodeURIComponent(item.event_id)}`, text: item.event_id.slice(0, 8) })),
           ),
         ),
       ),
-    );
+    ));
   }
   root.replaceChildren(
     el("p", {}, el("a", { href: "#/datasets", text: "← All datasets" })),
     el("h1", { text: dataset.name }),
     spec,
     list,
+    /^\d+$/.test(ref) ? versionDiff(datasetId, Number(ref), versions.map((v) => v.version)) : null,
     items,
   );
 }

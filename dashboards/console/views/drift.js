@@ -1,9 +1,12 @@
-// Drift: results per monitor, window and segment with the drifted signals, and the Evidently report of each.
+// Drift: per monitor a timeline of each segment's drifted share and a segment x signal heatmap per window; every
+// cell and point opens the Evidently report of its window and segment.
 import { api } from "../api.js";
-import { RANGES, el, emptyState, field, formatTime, formatValue, rangeParams, select, table } from "../dom.js";
+import { RANGES, el, emptyState, field, formatTime, rangeParams, select } from "../dom.js";
+import { heatmap, timeline } from "../drift-pictures.js";
 import { reportFrame } from "../report-view.js";
 
 const STATUSES = ["drift", "ok", "insufficient_data", "error"];
+const HEATMAPS = 4;
 
 export async function render(root, { rest, params, navigate }) {
   if (rest.length) return renderReport(root, rest[0]);
@@ -27,30 +30,36 @@ export async function render(root, { rest, params, navigate }) {
   if (!results.length) {
     const hint = monitors.length
       ? `${monitors.length} monitor(s) compare each finished window of traffic with its reference; results appear once a window has closed and has enough calls. Widen the range, or wait for the current window to close.`
-      : "No drift monitor: create one with POST /v1/drift/monitors (the README's Drift section has the options).";
+      : "No drift monitor: create one on the Configure page (or with POST /v1/drift/monitors; the README's Drift section has the options).";
     root.replaceChildren(heading, form, emptyState("No drift results in this range", el("p", { text: hint })));
     return;
   }
-  const rows = results.map((r) => {
-    const drifted = r.signals.filter((s) => s.status === "drift").map((s) => el("span", { class: "chip bad", text: s.signal }));
+  const byMonitor = new Map();
+  for (const r of results) {
+    if (!byMonitor.has(r.monitor_id)) byMonitor.set(r.monitor_id, []);
+    byMonitor.get(r.monitor_id).push(r);
+  }
+  const pictures = [...byMonitor.entries()].map(([monitor, list]) => {
+    const all = [...new Set(list.map((r) => r.window_start))].sort().reverse();
+    const windows = all.slice(0, HEATMAPS);
     return el(
-      "tr",
-      { "data-result": r.result_id },
-      el("td", { text: `${formatTime(r.window_start)} → ${formatTime(r.window_end).slice(11)}` }),
-      el("td", { text: r.monitor_id }),
-      el("td", { text: r.segment }),
-      el("td", { class: r.status === "drift" ? "state-firing" : r.status === "ok" ? "state-resolved" : "", text: r.status }),
-      el("td", { text: r.share_drifted === null ? "–" : `${formatValue(r.share_drifted, "ratio")} of ${r.n_signals}` }),
-      el("td", { text: `${r.n_current} / ${r.n_reference}` }),
-      el("td", {}, drifted.length ? drifted : "–"),
-      el("td", {}, r.report_url ? el("a", { href: `#/drift/${encodeURIComponent(r.result_id)}`, text: "Report", "aria-label": `Evidently report for ${r.segment}, ${formatTime(r.window_start)}` }) : r.error || "–"),
+      "section",
+      { class: "card drift-monitor", "aria-label": `Monitor ${monitor}` },
+      el("h2", { text: `Monitor ${monitor}` }),
+      el("figure", { class: "drift-timeline" }, el("figcaption", { text: "Drifted share of signals per segment and window (dashed: the monitor's drift share). Click a point for its report." }), timeline(list)),
+      ...windows.map((start) => {
+        const one = list.filter((r) => r.window_start === start);
+        return el(
+          "figure",
+          { class: "drift-heatmap", "data-window": start },
+          el("figcaption", { text: `Window ${formatTime(start)} → ${formatTime(one[0].window_end).slice(11)}: segment × signal (red: drifted, green: no drift, grey: too few calls). Click a cell for its report.` }),
+          heatmap(one),
+        );
+      }),
+      windows.length < all.length ? el("p", { class: "muted", text: `Heatmaps of the newest ${HEATMAPS} of ${all.length} windows; narrow the range for older ones.` }) : null,
     );
   });
-  root.replaceChildren(
-    heading,
-    form,
-    el("section", { class: "card" }, table("Drift results, newest first", ["Window (UTC)", "Monitor", "Segment", "Status", "Drifted share", "Calls / reference", "Drifted signals", ""], rows)),
-  );
+  root.replaceChildren(heading, form, ...pictures);
 }
 
 // The report is a full HTML page of its own, shown in a sandboxed frame (see report-view.js).

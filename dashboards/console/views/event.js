@@ -2,6 +2,7 @@
 // evaluations and feedback.
 import { api } from "../api.js";
 import { el, formatNumber, formatTime, formatValue } from "../dom.js";
+import { actions } from "./event-actions.js";
 
 // Text with each found phrase wrapped in <mark class=kind title=note>; phrases not found are left unmarked.
 export function highlighted(text, marks) {
@@ -63,9 +64,10 @@ export async function renderEvent(root, eventId) {
     ["Environment", event.environment || "–"],
     ["Status", event.status + (event.error ? `: ${event.error}` : "")],
     ["Latency", formatValue(event.latency_ms ?? null, "ms")],
-    ["Trace", event.trace_id || "–"],
+    ["Trace", event.trace_id ? el("a", { href: `#/traces/${encodeURIComponent(event.trace_id)}?event=${event.event_id}`, text: event.trace_id }) : "–"],
+    ["Session", event.session_id ? el("a", { href: `#/sessions/${encodeURIComponent(event.session_id)}?event=${event.event_id}`, text: event.session_id }) : "–"],
   ];
-  for (const [name, value] of facts) meta.append(el("dt", { text: name }), el("dd", { text: value }));
+  for (const [name, value] of facts) meta.append(el("dt", { text: name }), el("dd", {}, value));
 
   const output = el("section", { class: "card", "aria-labelledby": "ev-output" }, el("h2", { id: "ev-output", text: "Output" }));
   output.append(event.output ? highlighted(event.output, outputMarks) : el("p", { class: "muted", text: "No output (the call failed or returned nothing)." }));
@@ -130,5 +132,6 @@ export async function renderEvent(root, eventId) {
     contexts,
     evaluations,
     feedback,
+    actions(event, detail.feedback, () => renderEvent(root, eventId)),
   );
 }

@@ -1,7 +1,8 @@
 // Overview: the traffic's volume, errors, latency, cost, groundedness, safety flags and feedback over time.
 import { api } from "../api.js";
 import { lineChart } from "../chart.js";
-import { el, emptyState, field, formatTime, formatValue, RANGES, rangeParams, select } from "../dom.js";
+import { el, emptyState, field, formatTime, formatValue, newEventId, RANGES, rangeParams, select } from "../dom.js";
+import { attention } from "./attention.js";
 
 const LABELS = [
   ["model", "Model"],
@@ -83,7 +84,10 @@ export async function render(root, { params, navigate }) {
   const span = rangeParams(range);
   const filters = filtersFrom(params);
   const query = { ...span, ...filters };
-  const scoring = api("/v1/scoring").then((status) => scoringNotes(status, span), () => scoringNotes(null, span));
+  const status = api("/v1/scoring").catch(() => null);
+  const scoring = status.then((found) => scoringNotes(found, span));
+  const period = (RANGES.find(([key]) => key === range) || RANGES[0])[1].replace(/^Last /, "");
+  const wrong = attention(span, range, filters, status, period);
   // One request per chart, so each chart is drawn as soon as its own metrics are computed.
   const series = {};
   for (const chart of CHARTS) {
@@ -140,7 +144,7 @@ export async function render(root, { params, navigate }) {
     Promise.all(chart.metrics.map(([name]) => series[name])).then(
       (found) => {
         const lines = found.map((data, i) => ({ name: chart.metrics[i][1], points: data.lines[0]?.points || [] }));
-        const figure = lineChart(chart.title, lines, found[0].unit);
+        const figure = lineChart(chart.title, lines, found[0].unit, { partialAt: partialBucket(found[0]) });
         slot.replaceWith(figure);
         if (chart.scored) {
           scoring.then((notes) => {
@@ -166,7 +170,13 @@ export async function render(root, { params, navigate }) {
   );
   const lag = el("div", { class: "lag", role: "status", "aria-live": "polite" });
   scoring.then((notes) => lag.replaceChildren(...notes.page.map((text) => el("p", { text }))));
-  root.replaceChildren(el("h1", { text: "Overview" }), form, lag, tiles, charts, note);
+  root.replaceChildren(el("h1", { text: "Overview" }), wrong, form, lag, tiles, charts, note);
+}
+
+// The start of the series' last bucket when it ends after the range does (it is still filling), else null.
+function partialBucket(series) {
+  const last = Date.parse(series.lines[0]?.points.at(-1)?.at ?? series.start);
+  return last + series.step * 1000 > Date.parse(series.end) ? last : null;
 }
 
 function noTraffic(filtered) {
@@ -182,13 +192,4 @@ function noTraffic(filtered) {
     el("pre", { class: "snippet", text: `telltale demo --url ${origin} --key $INGEST_KEY` }),
     el("p", {}, "The SDKs (Python, TypeScript) and OpenTelemetry export are described in the README; the API is at ", el("a", { href: "/docs", text: "/docs" }), "."),
   );
-}
-
-// A fresh random (version 4) UUID each time the example is shown, so it never repeats another example's event.
-function newEventId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

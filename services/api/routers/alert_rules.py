@@ -1,16 +1,18 @@
-"""/v1/alert-rules: create, read, replace, delete and test alert rules. Channel secrets are write-only."""
+"""/v1/alert-rules: create, read, replace, delete, preview and test alert rules. Channel secrets are write-only."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from telltale_server.services.alerts.destinations import RefusedDestinationError, check_url
 from telltale_server.services.alerts.loop import JOB
+from telltale_server.services.alerts.preview import RulePreview, preview
 from telltale_server.services.alerts.probe import ProbeResult, probe
-from telltale_server.services.alerts.rules import Rule, RuleSpec, RuleStore
+from telltale_server.services.alerts.rules import Rule, RuleSpec, RuleStore, unsaved
 from telltale_server.services.api.dependencies import require, runtime
 from telltale_server.services.api.errors import invalid, responses
 from telltale_server.services.auth.keys import ApiKey
@@ -44,6 +46,27 @@ async def list_rules(key: Reader, rt: Rt) -> list[Rule]:
 async def create_rule(spec: RuleSpec, key: Admin, rt: Rt) -> Rule:
     _check_channels(spec, rt)
     return await run_in_threadpool(RuleStore(rt.store).save, key.project_id, spec)
+
+
+@router.post("/preview", response_model=RulePreview)
+async def preview_rule(
+    spec: RuleSpec,
+    key: Reader,
+    rt: Rt,
+    hours: Annotated[int, Query(ge=1, le=168, description="How far back to replay the rule.")] = 24,
+) -> RulePreview:
+    """The rule's metric over the last `hours` and when it would have fired, by the engine's own transitions;
+    nothing is stored or sent."""
+    rule = unsaved(spec, key.project_id)
+    return await run_in_threadpool(preview, rt.store, rule, datetime.now(UTC), hours * 3600.0)
+
+
+@router.post("/test", response_model=list[ProbeResult])
+async def test_unsaved_rule(spec: RuleSpec, key: Admin, rt: Rt) -> list[ProbeResult]:
+    """Send a made-up firing notification, signed like a real one, to each channel of a rule not saved yet."""
+    _check_channels(spec, rt)
+    rule = unsaved(spec, key.project_id)
+    return await probe(rule, rt.settings.alerts_allowed_networks, rt.settings.alerts_delivery_timeout_s)
 
 
 @router.get("/{rule_id}", response_model=Rule, responses=responses(404))

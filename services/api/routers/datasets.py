@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from telltale_server.services.api.dependencies import require, runtime
-from telltale_server.services.api.errors import invalid, invalid_body, responses
+from telltale_server.services.api.errors import invalid, responses
+from telltale_server.services.api.flow_columns import flow_columns
 from telltale_server.services.auth.keys import ApiKey
-from telltale_server.services.datasets import draft, items
+from telltale_server.services.datasets import draft, items, preview
 from telltale_server.services.datasets.catalog import DatasetCatalog
 from telltale_server.services.datasets.continuous import JOB
 from telltale_server.services.datasets.export.formats import EXTENSIONS, MEDIA_TYPES, WRITERS, Format
 from telltale_server.services.datasets.export.records import FlowColumns
 from telltale_server.services.datasets.spec import Dataset, DatasetSpec
+from telltale_server.services.datasets.spec import Query as Curation
 from telltale_server.services.datasets.versions import Diff, Version, diff, freeze, versions
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.health import HealthLog
@@ -38,6 +41,10 @@ class EventIds(BaseModel):
 
 class Added(BaseModel):
     added: int = Field(description="Items added to the draft (events already there or unknown are skipped).")
+
+
+class Matching(BaseModel):
+    matching: int = Field(description="Events the query selects now, before sampling and dedup.")
 
 
 class ItemPage(BaseModel):
@@ -80,6 +87,13 @@ async def list_datasets(key: Reader, rt: Rt) -> list[Dataset]:
 @router.post("", response_model=Dataset, status_code=201)
 async def create_dataset(spec: DatasetSpec, key: Admin, rt: Rt) -> Dataset:
     return await run_in_threadpool(DatasetCatalog(rt.store).save, key.project_id, spec)
+
+
+@router.post("/preview", response_model=Matching)
+async def preview_query(query: Curation, key: Reader, rt: Rt) -> Matching:
+    """How many stored events a spec's `query` matches now: check a spec before saving it."""
+    count = await run_in_threadpool(preview.matching, rt.store, key.project_id, query, datetime.now(UTC))
+    return Matching(matching=count)
 
 
 @router.get("/{dataset_id}", response_model=Dataset, responses=Found)
@@ -176,17 +190,10 @@ async def export_version(
     ref: VersionRef,
     key: Reader,
     rt: Rt,
+    columns: Annotated[FlowColumns, Depends(flow_columns)],
     format: Format = "jsonl",
-    question: Annotated[str, Query(min_length=1, max_length=100)] = "question",
-    context: Annotated[str, Query(min_length=1, max_length=100)] = "context",
-    answer: Annotated[str, Query(min_length=1, max_length=100)] = "answer",
-    ground_truth: Annotated[str, Query(min_length=1, max_length=100)] = "ground_truth",
 ) -> StreamingResponse:
     """Stream the items as `jsonl` (flow inputs, renamable), `openai-evals`, `csv` or `parquet`, page by page."""
-    try:
-        columns = FlowColumns(question=question, context=context, answer=answer, ground_truth=ground_truth)
-    except ValidationError as error:
-        raise invalid_body(error, "query") from None
     number, count = await _sized(rt, key, dataset_id, ref)
     body = WRITERS[format](items.pages(rt.store, key.project_id, dataset_id, number), columns)
     name = f"{dataset_id}-{'draft' if number == 0 else f'v{number}'}.{EXTENSIONS[format]}"

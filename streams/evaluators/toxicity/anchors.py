@@ -115,6 +115,25 @@ POLITE = (
     "no kids this time, just the two of us",
     "what does systemic discrimination mean?",
     "this is killing me, when will my package arrive?",
+    "you're the best!",
+    "your help doesn't go unnoticed",
+    "are you a real person?",
+)
+
+COMPANIONS = ("children", "kids", "babies", "teenagers", "pets", "dogs", "a baby", "our kids")
+"""Who comes along in bookings, orders and plans: 'no children' is a party's size, not an exclusion of a group."""
+
+COMPANION_TEMPLATES = (
+    "we have no {c}",
+    "we're coming without {c}",
+    "two adults, no {c}",
+    "no {c} this time",
+    "it's just us, without {c}",
+    "do you allow {c}?",
+    "we'll be bringing {c}",
+    "is it suitable for {c}?",
+    "our family of four, with {c}",
+    "is there an extra charge for {c}?",
 )
 
 
@@ -124,8 +143,10 @@ def hateful() -> list[str]:
 
 
 def neutral() -> list[str]:
-    """Every neutral or counter-speech template filled with every group, plus polite second-person turns."""
-    return [t.format(g=g) for t in NEUTRAL for g in GROUPS] + list(POLITE)
+    """Every neutral or counter-speech template filled with every group, polite second-person turns, and who
+    comes along (children, pets) in a booking."""
+    companions = [t.format(c=c) for t in COMPANION_TEMPLATES for c in COMPANIONS]
+    return [t.format(g=g) for t in NEUTRAL for g in GROUPS] + list(POLITE) + companions
 
 
 def harassing() -> list[str]:

@@ -1,0 +1,1 @@
+"""Human review: annotation queues that fill from production, reviews, and agreement with the evaluators."""
