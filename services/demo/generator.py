@@ -34,6 +34,9 @@ FABRICATING_MODEL = "llama-3.1-8b-instruct"
 """The small model that invents details: most of the demo's unsupported answers are its answers."""
 LEAKING_ROUTE = "support/answer"
 """The route whose prompt pulls in account records: every personal-data leak of the demo is on it."""
+OFF_TOPIC_ROUTE = "billing/explain"
+"""The route whose search index is stale: for a share of its calls it returns off-topic passages, and the model
+dutifully answers from them. The answer is grounded (groundedness cannot see the failure), and useless."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ class Rates:
 
     Failures are where production puts them, so the demo's per-model and per-route rules point somewhere:
     errors mostly on the overloaded model, unsupported answers mostly on the fabricating one, and leaks on
-    one route only (`pii` is that route's share); elsewhere they are rare or absent."""
+    one route only (`pii` is that route's share), off-topic retrievals on another; elsewhere they are rare or
+    absent."""
 
     error: float = 0.01
     error_overloaded: float = 0.2
@@ -52,6 +56,8 @@ class Rates:
     toxic: float = 0.02
     pii: float = 0.06
     injection: float = 0.02
+    off_topic: float = 0.6
+    """Share of the off-topic route's calls whose retrieval returns only off-topic passages."""
     out_of_scope: float = 0.05
     """Ordinary questions the help centre does not cover, answered with a polite refusal (not a failure)."""
     feedback: float = 0.3
@@ -69,6 +75,7 @@ class Rates:
             "toxic": self.toxic,
             "pii": self.pii if route == LEAKING_ROUTE else 0.0,
             "injection": self.injection,
+            "off_topic": self.off_topic if route == OFF_TOPIC_ROUTE else 0.0,
         }
 
 
@@ -143,6 +150,9 @@ class DemoTraffic:
             answer = rng.choice(corpus.TOXIC_OUTPUTS)
         elif failure == "pii":
             answer = rng.choice(corpus.PII_OUTPUTS)
+        elif failure == "off_topic":
+            contexts = _contexts(rng, None)
+            answer = contexts[0]["text"]
         latency = rng.lognormvariate(0, 0.35) * median_ms * (12 if failure == "slow" else 1)
         input_tokens = _tokens(SYSTEM_PROMPT + question + " ".join(c["text"] for c in contexts))
         output_tokens = _tokens(answer)

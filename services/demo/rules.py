@@ -41,6 +41,22 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec.model_validate(
         {
+            "name": "Off-topic retrieval per route",
+            "metric": "retrieval.irrelevant_rate",
+            "group_by": ["route"],
+            "window": "15m",
+            "comparator": ">",
+            "threshold": 0.4,
+            "resolve_threshold": 0.3,
+            "min_samples": 30,
+            "for": "30s",
+            "keep_firing_for": "10m",
+            "severity": "warning",
+            "annotations": {"summary": "{{route}}: {{value}} of calls retrieved no relevant passage (> 40%)"},
+        }
+    ),
+    RuleSpec.model_validate(
+        {
             "name": "Error rate per model",
             "metric": "error.rate",
             "group_by": ["model"],
@@ -90,8 +106,10 @@ RULES: tuple[RuleSpec, ...] = (
 Thresholds sit between what the demo's healthy groups show and what its degraded ones do (services/demo/
 generator.py): unsupported answers are ~5% on most models (toxic and leaking outputs are unsupported too) and
 ~40% on the fabricating one; leaks 0 on most routes and ~6% on the leaking one; errors ~1% on most models and
-~20% on the overloaded one. Each rule also has hysteresis, as production rules should, so an alert near its
-threshold does not flap firing -> resolved -> firing within seconds. A rate rule fires after 30 s
+~20% on the overloaded one; calls without a relevant passage ~22% on the route that also gets questions the
+help centre does not cover (in the drifted last quarter hour), ~2% on the others (injections) and ~60% on the
+route whose index returns off-topic passages. Each rule also has hysteresis, as production rules should, so an
+alert near its threshold does not flap firing -> resolved -> firing within seconds. A rate rule fires after 30 s
 above its threshold, is clear only well below it (`resolve_threshold`) and resolves after staying clear for
 `keep_firing_for`; the drift rule, fed by 10-minute windows, waits two windows."""
 

@@ -107,6 +107,56 @@ def _safety(name: str, evaluator: str, hit: str, what: str, parts: tuple[str, ..
     ]
 
 
+def _retrieval() -> list[Metric]:
+    """What the retriever handed the model: relevance, empty and duplicate retrievals (the `retrieval` evaluator),
+    and which passages the answer used (the groundedness evaluator's `utilisation`, which matches claims to them)."""
+    key = "retrieval/relevant_share"
+    judged = f"sumMap(newest_count)['{key}']"
+    relevant = Measured(f"sumMap(newest_sum)['{key}'] / {judged}", judged, f"{judged} > 0")
+    irrelevant = Measured(f"sumMap(newest_labels)['{key}:irrelevant_context'] / {judged}", judged, f"{judged} > 0")
+    used = "sumMap(newest_count)['groundedness/utilisation']"
+    return [
+        Metric(
+            "retrieval.relevant_share",
+            "ratio",
+            "Mean share of a call's retrieved passages relevant to the user's question (newest `retrieval` "
+            "evaluation per call); samples: calls with passages and a question.",
+            relevant,
+        ),
+        Metric(
+            "retrieval.irrelevant_rate",
+            "ratio",
+            "Share of calls none of whose retrieved passages is relevant to the user's question (label "
+            "'irrelevant_context'); samples: calls with passages and a question.",
+            irrelevant,
+            kind="rate",
+        ),
+        Metric(
+            "retrieval.empty_rate",
+            "ratio",
+            "Share of calls a retrieval fed that got no passage (label 'no_context': attribute telltale.retrieval "
+            "'joined' and no contexts); samples: calls the `retrieval` evaluator judged.",
+            _evaluated(key, f"sumMap(newest_labels)['{key}:no_context'] / {{calls}}"),
+            kind="rate",
+        ),
+        Metric(
+            "retrieval.duplicate_rate",
+            "ratio",
+            "Share of calls whose retrieved passages repeat one another (label 'duplicates'); samples: calls "
+            "with passages.",
+            _evaluated("retrieval/duplicates", "sumMap(newest_labels)['retrieval/duplicates:duplicates'] / {calls}"),
+            kind="rate",
+        ),
+        Metric(
+            "retrieval.utilisation",
+            "ratio",
+            "Mean share of a call's passages that at least one supported claim of the answer came from (the "
+            "groundedness evaluator's `utilisation`); samples: answers with claims checked against passages.",
+            Measured(f"sumMap(newest_sum)['groundedness/utilisation'] / {used}", used, f"{used} > 0"),
+        ),
+    ]
+
+
 def _drift_score(name: str) -> Metric | None:
     """`drift.<signal>.score`, made on demand for any signal name a monitor reports."""
     signal = name.removeprefix("drift.").removesuffix(".score")
@@ -199,6 +249,7 @@ CATALOG: dict[str, Metric] = _Catalog(
             _evaluated("groundedness/refusal", "sumMap(newest_labels)['groundedness/refusal:refused'] / {calls}"),
             kind="rate",
         ),
+        *_retrieval(),
         *_safety("safety.toxicity.rate", "safety.toxicity", "toxic", "toxic text", ("input", "output")),
         *_safety("safety.pii.rate", "safety.pii", "pii", "personal data", ("input", "output")),
         *_safety(

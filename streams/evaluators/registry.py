@@ -15,6 +15,7 @@ from telltale_server.streams.evaluators.llm_judge.config import JudgeConfig
 from telltale_server.streams.evaluators.llm_judge.evaluator import LlmJudgeEvaluator
 from telltale_server.streams.evaluators.pii.evaluator import PiiEvaluator
 from telltale_server.streams.evaluators.prices import PriceTable
+from telltale_server.streams.evaluators.retrieval.evaluator import RetrievalEvaluator
 from telltale_server.streams.evaluators.toxicity import model as toxicity_model
 from telltale_server.streams.evaluators.toxicity.evaluator import ToxicityEvaluator
 from telltale_server.streams.evaluators.usage import UsageEvaluator
@@ -25,6 +26,7 @@ FACTORIES: dict[str, Callable[[Settings], Evaluator]] = {
     GroundednessEvaluator.name: lambda settings: GroundednessEvaluator(wordllama.shared()),
     InjectionEvaluator.name: lambda settings: InjectionEvaluator(minilm.shared(), injection_model.shipped()),
     ToxicityEvaluator.name: lambda settings: ToxicityEvaluator(minilm.shared(), toxicity_model.shipped()),
+    RetrievalEvaluator.name: lambda settings: RetrievalEvaluator(wordllama.shared()),
     LlmJudgeEvaluator.name: lambda settings: LlmJudgeEvaluator(JudgeConfig.from_settings(settings)),
     LanguageEvaluator.name: lambda settings: LanguageEvaluator(),
 }
@@ -36,6 +38,7 @@ KINDS: dict[str, type[Evaluator]] = {
         GroundednessEvaluator,
         InjectionEvaluator,
         ToxicityEvaluator,
+        RetrievalEvaluator,
         LlmJudgeEvaluator,
         LanguageEvaluator,
     )
@@ -47,6 +50,7 @@ DEFAULT = (
     GroundednessEvaluator.name,
     InjectionEvaluator.name,
     ToxicityEvaluator.name,
+    RetrievalEvaluator.name,
     LanguageEvaluator.name,
 )
 """The local evaluators; the paid llm_judge runs only when named (TELLTALE_EVALUATORS, --evaluator)."""

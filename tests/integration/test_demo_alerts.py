@@ -11,7 +11,7 @@ import pytest
 
 from telltale_server.services.demo import corpus
 from telltale_server.services.demo import rules as demo_rules
-from telltale_server.services.demo.generator import FABRICATING_MODEL, LEAKING_ROUTE, OVERLOADED_MODEL
+from telltale_server.services.demo.generator import FABRICATING_MODEL, LEAKING_ROUTE, OFF_TOPIC_ROUTE, OVERLOADED_MODEL
 from tests.support.demo_server import start_demo
 from tests.support.server import TelltaleServer
 
@@ -20,6 +20,7 @@ EXPECTED = {
     ("Ungrounded answers per model", "model", FABRICATING_MODEL),
     ("Personal data in outputs per route", "route", LEAKING_ROUTE),
     ("Error rate per model", "model", OVERLOADED_MODEL),
+    ("Off-topic retrieval per route", "route", OFF_TOPIC_ROUTE),
 }
 """The alerts the demo's failures should raise, and no others (its drift is off here: test_drift covers it)."""
 STALL_S = 120.0
@@ -28,7 +29,10 @@ STALL_S = 120.0
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer]:
     """A newcomer's first start with demo traffic; the evaluators the rules read (not the retrained safety ones)."""
-    env = {"TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii","language"]', "TELLTALE_DRIFT_ENABLED": "false"}
+    env = {
+        "TELLTALE_EVALUATORS": '["usage","groundedness","safety.pii","retrieval","language"]',
+        "TELLTALE_DRIFT_ENABLED": "false",
+    }
     server = start_demo(tmp_path_factory.mktemp("demo") / "data", HISTORY, env)
     try:
         yield server

@@ -54,7 +54,7 @@ class GroundednessEvaluator(Evaluator):
     """
 
     name = "groundedness"
-    version = "2"
+    version = "3"
     requires = ("contexts", "output")
     cost = "~5 ms per RAG event (WordLlama static embeddings, no neural network at run time)"
 
@@ -64,7 +64,7 @@ class GroundednessEvaluator(Evaluator):
 
     def evaluate(self, batch: Sequence[InferenceEvent]) -> list[Evaluation]:
         """Per answered event: `refusal` (refused or answered) and, when it claims something, `score`
-        (supported share, label grounded or ungrounded)."""
+        (supported share, label grounded or ungrounded) and `utilisation` (which passages it drew on)."""
         results = []
         for event in batch:
             if not event.output or not event.contexts:
@@ -75,22 +75,20 @@ class GroundednessEvaluator(Evaluator):
             refused = not claims and any(act == "refusal" for _, act in acts)
             label = "refused" if refused else "answered"
             results.append(self.result(event, "refusal", float(refused), label, {"not_claims": others}))
-            evaluation = self._judge(event, claims, others)
-            if evaluation is not None:
-                results.append(evaluation)
+            results += self._judge(event, claims, others)
         return results
 
-    def _judge(self, event: InferenceEvent, claims: list[str], others: list[dict[str, str]]) -> Evaluation | None:
+    def _judge(self, event: InferenceEvent, claims: list[str], others: list[dict[str, str]]) -> list[Evaluation]:
         found = [(index, s) for index, c in enumerate(event.contexts) for s in sentences(c.text)]
         found = found[:MAX_PASSAGE_SENTENCES]
         if not claims or not found:
-            return None
+            return []
         pairs = [(i, i + 1) for i in range(len(found) - 1) if found[i][0] == found[i + 1][0]]
         units = found + [(found[a][0], f"{found[a][1]} {found[b][1]}") for a, b in pairs]
         judged = self._claims(claims, [s for _, s in found], pairs, " ".join(c.text for c in event.contexts))
         unsupported = [claim for claim in judged if claim.support < self.threshold]
         score = 1 - len(unsupported) / len(judged)
-        return self.result(
+        grounded = self.result(
             event,
             "score",
             score,
@@ -103,6 +101,18 @@ class GroundednessEvaluator(Evaluator):
                 "refusals": [other["sentence"] for other in others if other["act"] == "refusal"],
             },
         )
+        supported = [units[claim.best][0] for claim in judged if claim.support >= self.threshold]
+        return [grounded, self._utilisation(event, supported)]
+
+    def _utilisation(self, event: InferenceEvent, supported: list[int]) -> Evaluation:
+        """Share of the passages that some supported claim came from (its best passage), and which they were:
+        context utilisation, read by the retrieval metrics; passages nothing came from were retrieved for nothing."""
+        used = sorted(set(supported))
+        details = {
+            "used": [{"index": i, "id": event.contexts[i].id, "claims": supported.count(i)} for i in used],
+            "unused": [i for i in range(len(event.contexts)) if i not in used],
+        }
+        return self.result(event, "utilisation", round(len(used) / len(event.contexts), 4), None, details)
 
     def _claims(
         self, claims: list[str], passage_sentences: list[str], pairs: list[tuple[int, int]], passages: str
