@@ -45,6 +45,11 @@ AttributeValue = (
     | None
 )
 TokenCount = Annotated[int, Field(ge=0, le=limits.MAX_TOKENS)]
+RETRIEVAL_ATTRIBUTE = "telltale.retrieval"
+"""Attribute saying where an event's contexts came from, as the OTLP receiver writes it: `joined` (a retriever span
+fed the call: with no contexts, it found nothing), `none` (the trace has no retrieval before the call) or
+`timed_out` (held for the retriever span, which never came)."""
+RETRIEVAL_JOINED = "joined"
 TS_DOC = f"UTC if no offset is given; from {limits.EARLIEST_TS} to {limits.MAX_CLOCK_SKEW_HOURS} h from now"
 Attributes = Annotated[dict[ShortStr, AttributeValue], Field(max_length=limits.MAX_ATTRIBUTES)]
 Tags = Annotated[list[ShortStr], Field(max_length=limits.MAX_TAGS)]

@@ -13,9 +13,6 @@ from telltale_server.services.ingest.otel.decode import Span
 SPAN_IDS = uuid.UUID("0b6c3f5e-2d4a-4c7b-9e1f-8a5d6c7b9e2f")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STATUS_ERROR = 2
-RETRIEVAL = "telltale.retrieval"
-"""Attribute saying where the contexts came from: `joined`, `none` (the trace has no retrieval before the call)
-or `timed_out` (held for the retriever span, which never came)."""
 
 
 def event_id(trace_id: str, span_id: str) -> str:

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from telltale_server.schemas.events import RETRIEVAL_ATTRIBUTE, RETRIEVAL_JOINED
 from telltale_server.services.ingest.batch import RawItem
 from telltale_server.services.ingest.otel.conventions import classify
 from telltale_server.services.ingest.otel.decode import Span
-from telltale_server.services.ingest.otel.event import RETRIEVAL, to_event
+from telltale_server.services.ingest.otel.event import to_event
 from telltale_server.services.ingest.otel.held import HeldCall, HeldSpans
 from telltale_server.services.ingest.otel.traces import Retrieval, contexts, feeding
 from telltale_server.services.ingest.service import CONTRACTS, IngestOutcome, IngestService
@@ -120,7 +121,7 @@ class TraceReceiver:
                 items = []
                 for index, call in enumerate(calls):
                     if not _join(call.event, call.start_ns, by_trace.get(call.trace_id, [])):
-                        call.event.setdefault("attributes", {})[RETRIEVAL] = "timed_out"
+                        call.event.setdefault("attributes", {})[RETRIEVAL_ATTRIBUTE] = "timed_out"
                     items.append(RawItem(index, None, call.event))
                 await self.ingest.ingest_items(project_id, "inference", items, SOURCE)
                 await asyncio.to_thread(self.held.release, calls)
@@ -217,7 +218,7 @@ def _join(event: dict[str, Any], start_ns: int, retrievals: list[Retrieval]) -> 
     found, cut = contexts(fed)
     event["contexts"] = found
     attributes = event.setdefault("attributes", {})
-    attributes[RETRIEVAL] = "joined"
+    attributes[RETRIEVAL_ATTRIBUTE] = RETRIEVAL_JOINED
     if cut:
         attributes["telltale.contexts_cut"] = cut
     return True

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from telltale_server.schemas.evaluation import Evaluation
-from telltale_server.schemas.events import InferenceEvent
+from telltale_server.schemas.events import RETRIEVAL_ATTRIBUTE, RETRIEVAL_JOINED, InferenceEvent
 from telltale_server.streams.evaluators.base import Evaluator
 from telltale_server.streams.evaluators.groundedness.evaluator import Embedder
 from telltale_server.streams.evaluators.groundedness.text import tokens
@@ -22,10 +22,6 @@ balanced accuracy, random and same-article negatives weighing the same (bench/re
 DUPLICATE_OVERLAP = 0.9
 """A passage repeats an earlier one when their words (as sets) overlap this much: the same chunk indexed twice,
 or with a changed header or whitespace."""
-RETRIEVAL_ATTRIBUTE = "telltale.retrieval"
-"""The attribute saying a retrieval fed the call (`joined`, as the OTLP receiver writes it): with no contexts,
-the retriever ran and found nothing."""
-RETRIEVED = "joined"
 
 
 class RetrievalEvaluator(Evaluator):
@@ -48,7 +44,7 @@ class RetrievalEvaluator(Evaluator):
 
     def applies_to(self, event: InferenceEvent) -> bool:
         """Calls with passages, and calls a retrieval fed that came back empty."""
-        return bool(event.contexts) or event.attributes.get(RETRIEVAL_ATTRIBUTE) == RETRIEVED
+        return bool(event.contexts) or event.attributes.get(RETRIEVAL_ATTRIBUTE) == RETRIEVAL_JOINED
 
     def evaluate(self, batch: Sequence[InferenceEvent]) -> list[Evaluation]:
         """Up to three evaluations per call; its passages and question are embedded in one batch with the others'."""
