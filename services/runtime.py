@@ -26,6 +26,7 @@ from telltale_server.streams.evaluators.base import Evaluator
 from telltale_server.streams.evaluators.policy import StoredPolicies
 from telltale_server.streams.pipeline import Pipeline
 from telltale_server.streams.rollups.builder import RollupBuilder
+from telltale_server.streams.rollups.tail import SharedTails
 from telltale_server.streams.runners.evaluate import EvaluateRole
 from telltale_server.streams.runners.local import LocalRunner
 from telltale_server.streams.runners.overload import Overload
@@ -58,11 +59,17 @@ class Runtime:
     policies: StoredPolicies
     evaluators: list[type[Evaluator]]
     jobs: list[Job] = field(default_factory=list)
+    tails: SharedTails = field(init=False)
+    """The raw tails the concurrent chart reads of a page share."""
+
+    def __post_init__(self) -> None:
+        self.tails = SharedTails(self.store)
 
     def close(self) -> None:
-        """Stop the evaluator processes (bounded), then release the store."""
+        """Stop the evaluator processes (bounded), drop the kept tails, then release the store."""
         if self.runner is not None:
             self.runner.scoring.close()
+        self.tails.close()
         self.store.close()
 
 

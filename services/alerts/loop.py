@@ -31,7 +31,6 @@ from telltale_server.services.metrics.catalog import VOLUME_LOOKBACK, Sample, Wi
 from telltale_server.streams.health import HealthLog
 from telltale_server.streams.periodic import repeat, wait_any
 from telltale_server.streams.rollups import tail
-from telltale_server.streams.rollups.changes import unsettled
 from telltale_server.streams.rollups.reader import Tail, floor_minute
 
 log = logging.getLogger(__name__)
@@ -131,8 +130,7 @@ class AlertLoop:
             longest[rule.project_id] = max(longest.get(rule.project_id, 0.0), rule.window)
         tails: dict[str, Tail] = {}
         for project, seconds in longest.items():
-            minutes = unsettled(self.store, project, window_start(now, seconds) - VOLUME_LOOKBACK, now)
-            tails[project] = tail.build(self.store, project, minutes, now)
+            tails[project] = tail.build(self.store, project, window_start(now, seconds) - VOLUME_LOOKBACK, now)
         return tails
 
     def _batch(self, batch: tuple[Window, list[Rule]]) -> dict[tuple[str, str], list[Sample] | None]:

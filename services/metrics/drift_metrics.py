@@ -1,5 +1,5 @@
 """Drift metrics: read from the drift results, which are already one row per window and segment (a rollup
-whose size follows the number of windows, not the traffic)."""
+whose size follows the number of windows, not the traffic), labelled by the store (migration 0034)."""
 
 from __future__ import annotations
 
@@ -38,15 +38,12 @@ def drift_query(
     (insufficient data, errors) are left out."""
 
     def query(window: Window) -> tuple[str, dict[str, Any]]:
-        derived = ", ".join(
-            f"if(segment LIKE '{label}=%', substring(segment, {len(label) + 2}), '') AS {label}" for label in LABELS
-        )
-        columns = "project_id, window_end AS ts, segment, status, n_current, share_drifted, score"
+        columns = f"project_id, window_end AS ts, segment, status, n_current, share_drifted, score, {', '.join(LABELS)}"
         columns = columns.replace(
             *(("score", "NULL AS score") if table == "drift_runs" else ("share_drifted", "NULL AS share_drifted"))
         )
         inner = (
-            f"(SELECT {columns}, {derived}, CAST([] AS Array(String)) AS tags FROM {table} FINAL "
+            f"(SELECT {columns}, CAST([] AS Array(String)) AS tags FROM {table} FINAL "
             f"WHERE project_id = {{p:String}} {only})"
         )
         if len(window.group_by) > 1:

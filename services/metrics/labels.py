@@ -10,7 +10,8 @@ from telltale_server.schemas.store import Store
 from telltale_server.services.metrics.catalog import LABELS
 from telltale_server.streams.rollups import reader
 from telltale_server.streams.rollups.measures import sources_of
-from telltale_server.streams.rollups.reader import Segment
+from telltale_server.streams.rollups.reader import Segment, Tail, floor_minute
+from telltale_server.streams.rollups.tail import SharedTails
 
 
 class LabelValues(BaseModel):
@@ -24,11 +25,24 @@ class LabelValues(BaseModel):
     `groundedness.score:ungrounded`; an evaluator's failures read `evaluator.error:error`."""
 
 
-def label_values(store: Store, project_id: str, start: datetime, end: datetime) -> LabelValues:
+def label_values(
+    store: Store, project_id: str, start: datetime, end: datetime, tails: SharedTails | None = None
+) -> LabelValues:
     """Distinct values per label, sorted, from the rollups' groups (raw rows for the edges and unsettled minutes);
-    evaluator labels per metric from the newest label of each call, and evaluator failures from the flags."""
+    evaluator labels per metric from the newest label of each call, and evaluator failures from the flags.
+
+    The range starts on the minute of `start` (filter options need no second-exact edge), so with `tails` its raw
+    rows are the ones the page's charts over the same range already measured."""
+    segment = Segment(floor_minute(start), end)
+    if tails is None:
+        return _values(store, project_id, segment, None)
+    with tails.use(project_id, segment.start, end) as tail:
+        return _values(store, project_id, segment, tail)
+
+
+def _values(store: Store, project_id: str, segment: Segment, tail: Tail | None) -> LabelValues:
     source, params = reader.source(
-        store, project_id, [Segment(start, end)], sources=sources_of("calls flagged newest_labels")
+        store, project_id, [segment], sources=sources_of("calls flagged newest_labels"), tail=tail
     )
     select = ", ".join(
         f"arraySort(groupUniqArrayIf({label}, calls > 0 AND {label} != '')) AS {label}" for label in LABELS

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
 from telltale_server.schemas.store import Store
 from telltale_server.services.metrics.catalog import CATALOG, Filters, Label, Sample, Window, compute_many
+from telltale_server.streams.rollups.tail import SharedTails
 
 STEPS = (60, 300, 600, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
 """Bucket lengths a chart may use, in seconds; they divide a day, so buckets align on the clock."""
@@ -51,14 +53,21 @@ def metric_series(
     step: int,
     filters: Filters,
     group_by: tuple[Label, ...] = (),
+    tails: SharedTails | None = None,
 ) -> list[Series]:
     """Every bucket of [start, end) per group for each metric, empty buckets included so a chart shows the gaps;
-    the metrics are computed side by side (one query for those read from the same rows)."""
+    the metrics are computed side by side (one query for those read from the same rows). With `tails`, the raw
+    rows of the range (its partial last minute, minutes not rolled up yet) are measured once for all the
+    concurrent reads of the same range (a page's charts)."""
     first = _floor(start, step)
     grid = [first + timedelta(seconds=step * i) for i in range(int((end - first).total_seconds() // step) + 1)]
     grid = [at for at in grid if at < end]
     window = Window(project_id, end, (end - first).total_seconds(), filters, group_by, step)
-    computed = compute_many(store, metrics, window)
+    if tails is None or filters.tags:
+        computed = compute_many(store, metrics, window)
+    else:
+        with tails.use(project_id, first, end) as tail:
+            computed = compute_many(store, metrics, replace(window, tail=tail))
     return [_series(metric, computed[metric], first, end, step, filters, group_by, grid) for metric in metrics]
 
 

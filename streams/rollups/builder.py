@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from telltale_server.schemas.store import Store
 from telltale_server.streams.rollups import changes
-from telltale_server.streams.rollups.measures import COLUMNS, KEYS, RawScope, merged, raw_measures
+from telltale_server.streams.rollups.measures import COLUMNS, KEYS, RECENT_S, RawScope, merged, raw_measures
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -93,6 +93,7 @@ class RollupBuilder:
             where="ts >= {start:DateTime64(3)} AND ts < {end:DateTime64(3)}",
             calls_from="{start:DateTime64(3)} - toIntervalSecond(604800)",
             calls_to="{end:DateTime64(3)}",
+            recent=f"ts >= {{start:DateTime64(3)}} - toIntervalSecond({RECENT_S}) AND ts < {{end:DateTime64(3)}}",
         )
         self.store.command(
             f"INSERT INTO metric_rollups ({', '.join(COLUMNS)}, built_at, deleted) "

@@ -14,7 +14,14 @@ from typing import Any
 
 from telltale_server.schemas.store import Store
 from telltale_server.streams.rollups import changes
-from telltale_server.streams.rollups.measures import COLUMNS, FEEDBACK_LOOKBACK_S, SOURCES, RawScope, raw_measures
+from telltale_server.streams.rollups.measures import (
+    COLUMNS,
+    FEEDBACK_LOOKBACK_S,
+    RECENT_S,
+    SOURCES,
+    RawScope,
+    raw_measures,
+)
 
 MINUTE = timedelta(minutes=1)
 
@@ -35,6 +42,8 @@ class Tail:
 
     table: str
     unsettled: tuple[datetime, ...]
+    start: datetime
+    """The first minute whose unsettled state the tail knows: it serves no read before it."""
     since: datetime
     until: datetime
 
@@ -78,9 +87,9 @@ def source(
 
 
 def _covers(tail: Tail, segment: Segment) -> bool:
-    """Whether the tail holds exactly the raw minutes of the segment: it starts on a minute and ends on one (before
-    the tail's partial minute) or where the tail ends."""
-    return floor_minute(segment.start) == segment.start and (
+    """Whether the tail holds exactly the raw minutes of the segment: it starts on a minute the tail knows and ends
+    on one (before the tail's partial minute) or where the tail ends."""
+    return floor_minute(segment.start) == segment.start >= tail.start and (
         (floor_minute(segment.end) == segment.end and segment.end <= tail.since) or segment.end == tail.until
     )
 
@@ -144,14 +153,19 @@ def raw_sql(
     named with the prefix `name`, so several such reads fit in one query); `tagged`: a condition on inference rows
     the measured calls must meet (none if empty)."""
     params: dict[str, Any] = {}
-    where = []
+    where, recent = [], []
     for j, (a, b) in enumerate(ranges):
         where.append(f"(ts >= {{r{name}{j}a:DateTime64(3)}} AND ts < {{r{name}{j}b:DateTime64(3)}})")
+        recent.append(f"(ts >= {{r{name}{j}ra:DateTime64(3)}} AND ts < {{r{name}{j}rb:DateTime64(3)}})")
         params.update({f"r{name}{j}a": a, f"r{name}{j}b": b})
+        params.update(
+            {f"r{name}{j}ra": floor_minute(a) - timedelta(seconds=RECENT_S), f"r{name}{j}rb": ceil_minute(b) + MINUTE}
+        )
     scope = RawScope(
         where=f"({' OR '.join(where)})",
         calls_from=f"{{c{name}a:DateTime64(3)}}",
         calls_to=f"{{c{name}b:DateTime64(3)}}",
+        recent=" OR ".join(recent),
         tagged=tagged,
     )
     params[f"c{name}a"] = floor_minute(min(a for a, _ in ranges)) - timedelta(seconds=FEEDBACK_LOOKBACK_S)

@@ -4,7 +4,9 @@ nothing. The crash test (kill -9 of a real `telltale up`) is in test_rollups_cra
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 
 from telltale_server.schemas.migrate import available
+from telltale_server.schemas.store import Store
 from telltale_server.services.metrics.catalog import Filters, Window, compute, compute_many
 from telltale_server.services.runtime import Runtime
 from telltale_server.streams.evaluators import registry
@@ -175,9 +178,8 @@ def test_a_pass_tail_measured_once_gives_every_window_the_raw_numbers(runtime: R
         "WHERE project_id = {p:String} AND ts >= {a:DateTime64(3)} AND ts < {b:DateTime64(3)}",
         {"p": demo, "a": START + timedelta(minutes=20), "b": START + timedelta(minutes=23)},
     )
-    dirty = changes.unsettled(store, demo, START - timedelta(hours=24), now)
-    assert len(dirty) == 3
-    made = tail.build(store, demo, dirty, now)
+    made = tail.build(store, demo, START - timedelta(hours=24), now)
+    assert len(made.unsettled) == 3
     try:
         for group_by, step in (((), None), (("model",), None), (("route",), 300)):
             window = Window(demo, now, (now - START).total_seconds(), Filters(), group_by, step, tail=made)
@@ -189,6 +191,94 @@ def test_a_pass_tail_measured_once_gives_every_window_the_raw_numbers(runtime: R
     finally:
         tail.drop(store, made)
     assert made.table not in store.column("SELECT name FROM system.tables WHERE database = currentDatabase()")
-    left = tail.build(store, demo, dirty, now)
+    left = tail.build(store, demo, START - timedelta(hours=24), now)
     assert tail.sweep(store) == [], "a tail of a running pass is not stale"
     assert left.table in tail.sweep(store, stale=timedelta(0))
+
+
+def test_concurrent_chart_reads_share_one_tail_and_read_the_raw_numbers(runtime: Runtime, demo: str) -> None:
+    """A page's chart requests over the same range measure the raw tail once (the others wait for it), read the same
+    numbers as raw rows, and the tail is dropped once nobody read it for `keep_s`."""
+    store, now = runtime.store, END - timedelta(seconds=17)
+    shared = tail.SharedTails(store, keep_s=3600)
+    start = START + timedelta(minutes=30)
+    window = Window(demo, now, (now - start).total_seconds(), Filters(), ("model",), 300)
+    barrier = threading.Barrier(6)
+
+    def read(_: int) -> tuple[str, dict[str, list]]:
+        barrier.wait()
+        with shared.use(demo, start, now) as made:
+            return made.table, compute_many(store, MEASURED, replace(window, tail=made))
+
+    with ThreadPoolExecutor(6) as pool:
+        reads = list(pool.map(read, range(6)))
+    assert len({table for table, _ in reads}) == 1, "each read measured a tail of its own"
+    from_raw = compute_many(store, MEASURED, replace(window, raw=True))
+    for _, computed in reads:
+        for name in MEASURED:
+            assert _by_key(computed[name]).keys() == _by_key(from_raw[name]).keys(), name
+            assert all(_same(a, _by_key(from_raw[name])[k]) for k, a in _by_key(computed[name]).items()), name
+    kept = reads[0][0]
+    with shared.use(demo, start, now) as again:
+        assert again.table == kept, "a read a moment later reuses the kept tail"
+    shared.keep_s = 0
+    with shared.use(demo, start, now + timedelta(seconds=1)) as later:
+        assert later.table != kept
+    assert kept not in _tables(store), "an expired tail was not dropped"
+    shared.close()
+    assert later.table not in _tables(store)
+
+
+def _tables(store: Store) -> list[str]:
+    return store.column("SELECT name FROM system.tables WHERE database = currentDatabase()")
+
+
+def test_late_feedback_is_labelled_by_its_call_in_rollups_and_raw_rows(runtime: Runtime, demo: str) -> None:
+    """Feedback given long after its call (past the recent calls looked at first), by inference id and by trace,
+    counts with its call's model in the rollups and in raw rows alike."""
+    store, given = runtime.store, END - timedelta(minutes=5)
+    calls = store.rows(
+        "SELECT event_id, trace_id, model FROM inference_events FINAL WHERE project_id = {p:String} "
+        "AND ts < {until:DateTime64(3)} AND trace_id != '' ORDER BY ts LIMIT 18",
+        {"p": demo, "until": START + timedelta(minutes=10)},
+    )
+    assert len(calls) == 18, "the demo's first minutes have traced calls"
+    window = Window(demo, END, 3600, Filters(), ("model",))
+    before = {s.labels["model"]: s.samples for s in compute(store, "feedback.negative_rate", window)}
+    rows = [
+        [demo, uuid.uuid4(), None if by_trace else call["event_id"], call["trace_id"] if by_trace else "", given]
+        for index, call in enumerate(calls)
+        for by_trace in [index % 3 == 0]
+    ]
+    store.client().insert(
+        "feedback_events",
+        [[*row, given, 1, "thumbs", "down", 0.0, 1, "user"] for row in rows],
+        column_names=[
+            "project_id",
+            "event_id",
+            "inference_id",
+            "trace_id",
+            "ts",
+            "received_at",
+            "schema_version",
+            "kind",
+            "value",
+            "score",
+            "negative",
+            "source",
+        ],
+    )
+    RollupBuilder(store).build_pending(project_id=demo)
+    assert mismatches(store, demo, START, END) == []
+    after = {s.labels["model"]: s.samples for s in compute(store, "feedback.negative_rate", window)}
+    added = {model: after[model] - before.get(model, 0) for model in after}
+    expected: dict[str, int] = {}
+    for call in calls:
+        first = store.rows(
+            "SELECT model FROM inference_events FINAL WHERE project_id = {p:String} AND trace_id = {t:String} "
+            "ORDER BY ts, event_id LIMIT 1",
+            {"p": demo, "t": call["trace_id"]},
+        )[0]["model"]
+        model = first if calls.index(call) % 3 == 0 else call["model"]
+        expected[model] = expected.get(model, 0) + 1
+    assert {m: n for m, n in added.items() if n} == expected

@@ -80,11 +80,14 @@ async def _series(
     if (end - start).total_seconds() / step > MAX_POINTS:
         raise invalid(("query", "step"), f"more than {MAX_POINTS} buckets: use a longer step or a shorter range")
     labels = tuple(dict.fromkeys(group_by or []))
-    return await run_in_threadpool(metric_series, rt.store, names, key.project_id, start, end, step, filters, labels)
+    return await run_in_threadpool(
+        metric_series, rt.store, names, key.project_id, start, end, step, filters, labels, rt.tails
+    )
 
 
 @router.get("/labels", response_model=LabelValues)
 async def labels(key: Reader, rt: Rt, start: From = None, end: To = None) -> LabelValues:
-    """Models, routes, prompt versions, environments and evaluator labels seen in [from, to)."""
+    """Models, routes, prompt versions, environments and evaluator labels seen in [from, to), `from` taken to the
+    start of its minute."""
     start, end = time_range(start, end)
-    return await run_in_threadpool(label_values, rt.store, key.project_id, start, end)
+    return await run_in_threadpool(label_values, rt.store, key.project_id, start, end, rt.tails)
