@@ -8,9 +8,10 @@ third) is filled once into `--data-dir` and kept, so later runs (a quiet machine
 2. a real `telltale up` on the store: the console overview's requests (the p95 tile and one series request per
    chart) sent at once as the page sends them, over the last hour, 24 h and 7 days of the data, per request and
    per page; then the filter options (`/v1/labels`) and the summary;
-3. 200 alert rules (bench/alert_latency.py's mix) evaluated in one engine pass, at the end of the data.
+3. 200 alert rules (bench/alert_latency.py's mix) evaluated in one engine pass, at that end.
 
-Ranges end at the data's last minute, so a kept store measures the same thing whenever it runs. The machine's
+Ranges end half way through the data's last full minute (`now` in a minute of full traffic: its 30 s so far
+are the raw part every read measures), so a kept store measures the same thing whenever it runs. The machine's
 load average is printed beside the figures: the machine is shared.
 
     .venv/bin/python -m bench.rollups [--events 10000000] [--data-dir DIR] [--rounds 10]
@@ -98,10 +99,10 @@ def backfill(data_dir: Path) -> dict[str, Any]:
 
 
 def overview(server: TelltaleServer, end: datetime, span: timedelta, rounds: int) -> dict[str, Any]:
-    """The overview's requests sent at once, `rounds` times after a warm-up: per request and per page (slowest)."""
-    params = {"from": (end - span).isoformat(), "to": end.isoformat()}
-    requests = [("latency.p95 tile", "/v1/metrics/latency.p95", params)]
-    requests += [(" + ".join(group), "/v1/series", {**params, "metric": group}) for group in REQUESTS]
+    """The overview's requests sent at once, `rounds` times after a warm-up: per request and per page (slowest).
+
+    Each page load ends a millisecond later than the one before, as a reload ends at a new `now`: its requests
+    share one raw tail among themselves (as a page's do), never one a previous load measured."""
     per_request: dict[str, list[float]] = {}
     pages = []
     client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=600)
@@ -112,8 +113,12 @@ def overview(server: TelltaleServer, end: datetime, span: timedelta, rounds: int
         client.get(path, params=query).raise_for_status()
         return name, (time.perf_counter() - started) * 1000
 
-    with client, ThreadPoolExecutor(max_workers=len(requests)) as pool:
+    with client, ThreadPoolExecutor(max_workers=len(REQUESTS) + 1) as pool:
         for round_ in range(rounds + 1):
+            to = end + timedelta(milliseconds=round_)
+            params = {"from": (to - span).isoformat(), "to": to.isoformat()}
+            requests = [("latency.p95 tile", "/v1/metrics/latency.p95", params)]
+            requests += [(" + ".join(group), "/v1/series", {**params, "metric": group}) for group in REQUESTS]
             started = time.perf_counter()
             results = list(pool.map(timed, requests))
             if round_:
@@ -134,7 +139,7 @@ def _ms(values: list[float]) -> dict[str, int]:
 
 
 def rule_passes(data_dir: Path, end: datetime, passes: int = 5) -> dict[str, Any]:
-    """One engine pass over 200 rules (5m, 15m and 1h windows, half grouped by model) at the end of the data."""
+    """One engine pass over 200 rules (5m, 15m and 1h windows, half grouped by model) at `end`."""
     store = Store(f"chdb://{data_dir / 'clickhouse'}")
     try:
         rules(store, 200)
@@ -164,7 +169,8 @@ def main() -> None:
     args = cli.parse_args()
     result: dict[str, Any] = {"load_average_at_start": load(), "fill": fill_once(args.data_dir, args.events)}
     result["backfill"] = backfill(args.data_dir)
-    end = datetime.fromisoformat(result["backfill"]["data_end"]).astimezone(UTC) + timedelta(seconds=1)
+    last = datetime.fromisoformat(result["backfill"]["data_end"]).astimezone(UTC)
+    end = last.replace(second=0, microsecond=0) - timedelta(seconds=30)
     server = TelltaleServer(args.data_dir, project="bench", env={"TELLTALE_DRIFT_ENABLED": "false"}).start(300)
     try:
         for name, span in RANGES.items():
