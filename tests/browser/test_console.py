@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import api, screenshot, sign_in
+from tests.support.browser import api, screenshot, sign_in, view_link
 from tests.support.server import ADMIN_KEY, TelltaleServer
 
 OVERVIEW_CHARTS = 7
@@ -94,7 +94,7 @@ def test_overview_filters_by_model(page: Page, console: TelltaleServer) -> None:
 
 def test_an_ungrounded_event_shows_its_unsupported_sentence(page: Page, console: TelltaleServer) -> None:
     sign_in(page, console.url)
-    page.get_by_role("link", name="Events").click()
+    view_link(page, "Events").click()
     page.get_by_label("Evaluator label").select_option("groundedness.score:ungrounded")
     page.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile("label=groundedness.score%3Aungrounded"))
@@ -136,7 +136,7 @@ def test_a_read_key_cannot_acknowledge_and_is_told_why(page: Page, console: Tell
 
 def test_acknowledge_a_firing_alert(page: Page, console: TelltaleServer) -> None:
     sign_in(page, console.url)
-    page.get_by_role("link", name="Alerts").click()
+    view_link(page, "Alerts").click()
     firing = page.locator("tr[data-alert]").filter(has_text="firing")
     expect(firing.first).to_be_visible()
     fingerprint = firing.first.get_attribute("data-alert")
@@ -176,9 +176,9 @@ def test_keyboard_reaches_the_navigation_and_enter_opens_a_view(page: Page, cons
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Overview")).to_be_focused()
+    expect(view_link(page, "Overview")).to_be_focused()
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Events")).to_be_focused()
+    expect(view_link(page, "Events")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Events")).to_be_visible()
     after_events = page.get_by_role("navigation", name="Console views").get_by_role("link").count() - 2
@@ -218,7 +218,7 @@ def test_every_control_of_the_main_views_is_labelled(page: Page, console: Tellta
 
 def test_drift_results_per_segment_open_their_evidently_report(page: Page, console: TelltaleServer) -> None:
     sign_in(page, console.url)
-    page.get_by_role("link", name="Drift").click()
+    view_link(page, "Drift").click()
     page.get_by_label("Status", exact=True).select_option("drift")
     page.get_by_role("button", name="Show").click()
     drifted = page.locator("svg.heatmap a[data-segment='model=model-b'][data-signal='latency_ms']")
@@ -233,7 +233,7 @@ def test_drift_results_per_segment_open_their_evidently_report(page: Page, conso
 
 def test_freeze_a_dataset_version_and_export_it(page: Page, console: TelltaleServer) -> None:
     sign_in(page, console.url)
-    page.get_by_role("link", name="Datasets").click()
+    view_link(page, "Datasets").click()
     page.locator("tr[data-dataset] a").first.click()
     page.get_by_role("button", name="Freeze a new version").click()
     expect(page).to_have_url(re.compile(r"#/datasets/ds_\w+/\d+$"))

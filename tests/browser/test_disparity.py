@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import screenshot, sign_in
+from tests.support.browser import screenshot, sign_in, view_link
 from tests.support.disparity import calls
 from tests.support.server import INGEST_KEY, TelltaleServer
 
@@ -32,7 +32,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelltaleServer
 
 def test_the_group_served_worse_stands_out(page: Page, console: TelltaleServer) -> None:
     sign_in(page, console.url, console.keys["reader"])
-    page.get_by_role("navigation", name="Console views").get_by_role("link", name="Disparity").click()
+    view_link(page, "Disparity").click()
     expect(page.get_by_role("heading", name="Disparity")).to_be_visible()
     page.get_by_label("Metric").select_option("error.rate")
     page.get_by_role("button", name="Show").click()

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.support.browser import screenshot, sign_in
+from tests.support.browser import screenshot, sign_in, view_link
 from tests.support.events import REFUND_PASSAGE, inference
 from tests.support.server import INGEST_KEY, TelltaleServer
 
@@ -65,7 +65,7 @@ def test_a_reviewer_reviews_an_item(page: Page, reviewing: dict[str, Any]) -> No
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     sign_in(page, srv.url, srv.keys["reviewer"])
-    page.get_by_role("link", name="Review").click()
+    view_link(page, "Review").click()
     page.get_by_role("link", name="refund answers").click()
     page.get_by_role("button", name="Take the next item").click()
     form = page.get_by_role("form", name="Review")

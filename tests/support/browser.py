@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from tests.support.server import ADMIN_KEY, ROOT, TelltaleServer
 
@@ -29,6 +29,11 @@ def sign_in(page: Page, url: str, key: str = ADMIN_KEY) -> None:
     page.get_by_label("API key").fill(key)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("navigation", name="Console views").wait_for()
+
+
+def view_link(page: Page, name: str) -> Locator:
+    """The navigation's link to a view: an overview card may link to the same view under a longer name."""
+    return page.get_by_role("navigation", name="Console views").get_by_role("link", name=name, exact=True)
 
 
 def screenshot(page: Page, name: str) -> Path:
