@@ -8,9 +8,10 @@ from pydantic import BaseModel
 
 from telltale_server.schemas.store import Store
 from telltale_server.services.metrics.catalog import LABELS
+from telltale_server.services.metrics.series import bucket_start, pick_step
 from telltale_server.streams.rollups import reader
 from telltale_server.streams.rollups.measures import sources_of
-from telltale_server.streams.rollups.reader import Segment, Tail, floor_minute
+from telltale_server.streams.rollups.reader import Segment, Tail
 from telltale_server.streams.rollups.tail import SharedTails
 
 
@@ -31,9 +32,9 @@ def label_values(
     """Distinct values per label, sorted, from the rollups' groups (raw rows for the edges and unsettled minutes);
     evaluator labels per metric from the newest label of each call, and evaluator failures from the flags.
 
-    The range starts on the minute of `start` (filter options need no second-exact edge), so with `tails` its raw
-    rows are the ones the page's charts over the same range already measured."""
-    segment = Segment(floor_minute(start), end)
+    The range starts where the charts over the same range start, on their first bucket (filter options need no
+    second-exact edge), so with `tails` its raw rows are the ones the page's charts already measured."""
+    segment = Segment(bucket_start(start, pick_step(start, end)), end)
     if tails is None:
         return _values(store, project_id, segment, None)
     with tails.use(project_id, segment.start, end) as tail:

@@ -59,7 +59,7 @@ def metric_series(
     the metrics are computed side by side (one query for those read from the same rows). With `tails`, the raw
     rows of the range (its partial last minute, minutes not rolled up yet) are measured once for all the
     concurrent reads of the same range (a page's charts)."""
-    first = _floor(start, step)
+    first = bucket_start(start, step)
     grid = [first + timedelta(seconds=step * i) for i in range(int((end - first).total_seconds() // step) + 1)]
     grid = [at for at in grid if at < end]
     window = Window(project_id, end, (end - first).total_seconds(), filters, group_by, step)
@@ -108,7 +108,7 @@ def _series(
     )
 
 
-def _floor(moment: datetime, step: int) -> datetime:
+def bucket_start(moment: datetime, step: int) -> datetime:
     """The start of the bucket holding `moment`, as ClickHouse's toStartOfInterval aligns it (on the epoch)."""
     seconds = int(moment.timestamp())
     return datetime.fromtimestamp(seconds - seconds % step, UTC)

@@ -81,7 +81,7 @@ class SharedTails:
         key = (project_id, floor_minute(start), end)
         with self._lock:
             expired = self._expired()
-            shared = self._shared.get(key)
+            shared = self._covering(key)
             building = shared is None
             if shared is None:
                 shared = self._shared[key] = _Shared()
@@ -112,6 +112,13 @@ class SharedTails:
             with self._lock:
                 self._shared.pop(key, None)
             shared.made.set_exception(failed)
+
+    def _covering(self, key: tuple[str, datetime, datetime]) -> _Shared | None:
+        """A kept tail the read can use: the project's, to the same end, from the read's start or earlier (called
+        under the lock)."""
+        project_id, start, end = key
+        found = [k for k in self._shared if k[0] == project_id and k[2] == end and k[1] <= start]
+        return self._shared[max(found)] if found else None
 
     def _expired(self) -> list[Tail]:
         """Take out the built tails nobody read for `keep_s` (called under the lock); the caller drops them."""

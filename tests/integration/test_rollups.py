@@ -198,7 +198,8 @@ def test_a_pass_tail_measured_once_gives_every_window_the_raw_numbers(runtime: R
 
 def test_concurrent_chart_reads_share_one_tail_and_read_the_raw_numbers(runtime: Runtime, demo: str) -> None:
     """A page's chart requests over the same range measure the raw tail once (the others wait for it), read the same
-    numbers as raw rows, and the tail is dropped once nobody read it for `keep_s`."""
+    numbers as raw rows; a read over part of the range uses it too, and it is dropped once nobody read it for
+    `keep_s`."""
     store, now = runtime.store, END - timedelta(seconds=17)
     shared = tail.SharedTails(store, keep_s=3600)
     start = START + timedelta(minutes=30)
@@ -221,6 +222,10 @@ def test_concurrent_chart_reads_share_one_tail_and_read_the_raw_numbers(runtime:
     kept = reads[0][0]
     with shared.use(demo, start, now) as again:
         assert again.table == kept, "a read a moment later reuses the kept tail"
+    with shared.use(demo, start + timedelta(minutes=7), now) as inside:
+        assert inside.table == kept, "a read starting later (the filter options) reuses the kept tail"
+    with shared.use(demo, start - timedelta(minutes=1), now) as earlier:
+        assert earlier.table != kept, "a tail from a later start was used for minutes it did not measure"
     shared.keep_s = 0
     with shared.use(demo, start, now + timedelta(seconds=1)) as later:
         assert later.table != kept
