@@ -61,7 +61,7 @@ class Rates:
     out_of_scope: float = 0.05
     """Ordinary questions the help centre does not cover, answered with a polite refusal (not a failure)."""
     feedback: float = 0.3
-    spanish: float = 0.06
+    spanish: float = 0.15
     """Share of the questions on a fact the Spanish help centre covers that Spanish-speaking users ask, in Spanish."""
     ungrounded_spanish: float = 0.35
     """Their answers invent details this much more often: the group the disparity view and rule should find."""

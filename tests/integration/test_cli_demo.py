@@ -56,7 +56,10 @@ def test_demo_mixes_every_failure_in_small_shares() -> None:
 
 
 def test_demo_failures_are_where_the_demo_degrades() -> None:
-    """Most errors on one model, most fabrications on another, every leak on one route: rules can point."""
+    """Most errors on one model, most fabrications on another, every leak on one route: rules can point.
+
+    The other models' fabrications are mostly the Spanish-speaking group's (a disparity, not a model's fault):
+    ~2% of their calls, far under the model rule's resolve threshold (0.12)."""
     calls = list(DemoTraffic(seed=2).calls(5000))
 
     def share(failure: str, field: str, value: str) -> tuple[float, float]:
@@ -71,7 +74,7 @@ def test_demo_failures_are_where_the_demo_degrades() -> None:
         share("pii", "route", LEAKING_ROUTE),
     )
     assert errors[0] > 0.15 > 0.02 > errors[1]
-    assert fabrications[0] > 0.2 > 0.02 > fabrications[1]
+    assert fabrications[0] > 0.2 > 0.04 > fabrications[1]
     assert leaks[0] > 0.04 and leaks[1] == 0
     assert len({call.inference["route"] for call in calls}) == 4
     assert len({call.inference["prompt_version"] for call in calls}) >= 5
