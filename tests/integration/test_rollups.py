@@ -154,9 +154,9 @@ def test_latency_percentiles_are_within_half_a_percent_of_numpy(runtime: Runtime
     rng = np.random.default_rng(7)
     latencies = np.concatenate([rng.lognormal(6, 1, 2000), [0.0, 0.4, 120_000.0]])
     runtime.store.command(
-        "INSERT INTO inference_events (project_id, event_id, ts, received_at, model, status, latency_ms) "
-        "SELECT {p:String}, generateUUIDv4(number), {at:DateTime64(3)} + toIntervalMillisecond(number * 1700), "
-        "now64(6), 'm', 'ok', {l:Array(Float64)}[number + 1] FROM numbers({n:UInt32})",
+        "INSERT INTO inference_events (project_id, event_id, ts, received_at, model, status, latency_ms, contexts, "
+        "attributes) SELECT {p:String}, generateUUIDv4(number), {at:DateTime64(3)} + toIntervalMillisecond(number * "
+        "1700), now64(6), 'm', 'ok', {l:Array(Float64)}[number + 1], '[]', '{}' FROM numbers({n:UInt32})",
         {"p": project, "at": START, "l": latencies.tolist(), "n": len(latencies)},
     )
     RollupBuilder(runtime.store).build_pending(project_id=project)
